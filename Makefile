@@ -1,0 +1,26 @@
+# Two commands on a fresh machine (Python 3.11 + pip): `make demo` and `make test`.
+# Both create .venv and install genaug into it on first use.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+.PHONY: demo test lint clean
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+demo: $(BIN)/.installed
+	$(BIN)/genaug-train data=mnist5k model=cgan trainer.resume=true
+
+test: $(BIN)/.installed
+	$(BIN)/python -m pytest -q
+
+lint: $(BIN)/.installed
+	$(BIN)/ruff check genaug tests benchmarks
+	$(BIN)/ruff format --check genaug tests benchmarks
+
+clean:
+	rm -rf $(VENV) runs outputs multirun

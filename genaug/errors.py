@@ -1,0 +1,17 @@
+"""Exceptions raised by genaug. Each message names the offending file, key or value and what to do next."""
+
+
+class GenaugError(Exception):
+    """Base class of every error genaug raises on purpose."""
+
+
+class DataError(GenaugError, ValueError):
+    """The user's data cannot be used as given (missing path, bad labels, bad pixel values...)."""
+
+
+class CheckpointError(GenaugError, ValueError):
+    """A checkpoint directory is missing, corrupt, foreign or does not match the model it is loaded into."""
+
+
+class TrainingDivergedError(GenaugError, RuntimeError):
+    """A loss became NaN or infinite; the last good checkpoint is kept."""

@@ -1,0 +1,152 @@
+"""cgan: a conditional GAN tuned for small data sets.
+
+Generator with class-conditional batch norm; projection discriminator with spectral norm; hinge loss;
+DiffAugment on real and fake images in every step; an EMA copy of the generator is used for sampling.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+from torch import nn
+from torch.nn.utils.parametrizations import spectral_norm
+
+from genaug.models.base import GenerativeModel
+from genaug.models.blocks import DownsamplingTrunk, UpsamplingTrunk
+from genaug.models.registry import register_family
+from genaug.train.diffaugment import check_policy, diff_augment
+from genaug.train.ema import update_ema
+from genaug.train.objective import Objective
+from genaug.train.precision import Precision
+
+
+@dataclass
+class CGANConfig:
+    """Hyper-parameters of the conditional GAN."""
+
+    latent_dim: int = 64  # size of the noise vector z
+    generator_width: int = 32  # channels of the generator's last stage (doubling per stage, up to 8x)
+    discriminator_width: int = 32  # channels of the discriminator's first stage
+    lr_generator: float = 2e-4
+    lr_discriminator: float = 2e-4
+    betas: tuple[float, float] = (0.0, 0.9)  # Adam betas, as in SNGAN/BigGAN
+    ema_decay: float = 0.999  # EMA of generator weights used for sampling (0 disables averaging)
+    diffaugment: list[str] | str = "auto"  # ops from genaug.train.diffaugment.POLICIES; auto adds color for RGB
+
+    def resolved_for(self, images: torch.Tensor) -> CGANConfig:
+        """Decide ``diffaugment="auto"``: translation + cutout, plus colour for RGB images."""
+        if self.diffaugment != "auto":
+            return dataclasses.replace(self, diffaugment=list(check_policy(self.diffaugment)))
+        policy = (["color"] if images.shape[1] == 3 else []) + ["translation", "cutout"]
+        return dataclasses.replace(self, diffaugment=policy)
+
+
+class ProjectionDiscriminator(nn.Module):
+    """Spectrally normalised conv trunk, sum pooling, and a class projection term (Miyato & Koyama, 2018)."""
+
+    def __init__(self, image_shape: tuple[int, int, int], width: int, num_classes: int):
+        super().__init__()
+        self.trunk = DownsamplingTrunk(image_shape, width, spectral=True)
+        self.linear = spectral_norm(nn.Linear(self.trunk.out_channels, 1))
+        self.embed = spectral_norm(nn.Embedding(num_classes, self.trunk.out_channels))
+
+    def forward(self, images: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        h = self.trunk(images).sum(dim=(2, 3))  # N x C
+        return self.linear(h).squeeze(1) + (self.embed(labels) * h).sum(dim=1)  # N
+
+
+class CGAN(GenerativeModel):
+    """Conditional GAN. ``sample(..., truncation=t)`` redraws noise components with |z| > t."""
+
+    def __init__(self, config: CGANConfig, classes, image_shape):
+        super().__init__(config, classes, image_shape)
+        self.generator = UpsamplingTrunk(config.latent_dim, self.image_shape, config.generator_width, self.num_classes)
+        self.generator_ema = copy.deepcopy(self.generator).requires_grad_(False)
+        self.discriminator = ProjectionDiscriminator(self.image_shape, config.discriminator_width, self.num_classes)
+
+    def generate(self, z: torch.Tensor, labels: torch.Tensor, use_ema: bool = True) -> torch.Tensor:
+        """Images in [0, 1] from noise ``z`` (N x latent_dim) and class indices."""
+        net = self.generator_ema if use_ema else self.generator
+        return torch.sigmoid(net(z, labels))
+
+    def _sample_batch(self, labels: torch.Tensor, generator: torch.Generator, **options: Any) -> torch.Tensor:
+        truncation = options.pop("truncation", None)
+        if options:
+            raise TypeError(f"unknown sampling option(s) {sorted(options)} for cgan; valid: ['truncation']")
+        z = truncated_normal(len(labels), self.latent_dim, truncation, generator)
+        return self.generate(z.to(self.device), labels.to(self.device))
+
+
+def truncated_normal(n: int, dim: int, threshold: float | None, generator: torch.Generator) -> torch.Tensor:
+    """Standard normal noise (CPU) whose components beyond +-threshold are redrawn (the truncation trick)."""
+    z = torch.randn(n, dim, generator=generator)
+    if threshold is None:
+        return z
+    if threshold <= 0:
+        raise ValueError(f"truncation must be > 0 (or None), got {threshold}")
+    outside = z.abs() > threshold
+    while outside.any():
+        z[outside] = torch.randn(int(outside.sum()), generator=generator)
+        outside = z.abs() > threshold
+    return z
+
+
+def hinge_discriminator_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
+    return torch.relu(1.0 - real_logits).mean() + torch.relu(1.0 + fake_logits).mean()
+
+
+def hinge_generator_loss(fake_logits: torch.Tensor) -> torch.Tensor:
+    return -fake_logits.mean()
+
+
+class CGANObjective(Objective):
+    """One discriminator step then one generator step per batch, DiffAugment on every image D sees."""
+
+    def __init__(self, model: CGAN, precision: Precision):
+        super().__init__(model, precision)
+        cfg = model.config
+        self.policy = check_policy(cfg.diffaugment)
+        self.opt_g = torch.optim.Adam(model.generator.parameters(), lr=cfg.lr_generator, betas=tuple(cfg.betas))
+        self.opt_d = torch.optim.Adam(model.discriminator.parameters(), lr=cfg.lr_discriminator, betas=tuple(cfg.betas))
+
+    def optimizers(self) -> dict[str, torch.optim.Optimizer]:
+        return {"generator": self.opt_g, "discriminator": self.opt_d}
+
+    def _step_count(self) -> int:
+        state = next(iter(self.opt_g.state.values()), None)
+        return int(state["step"]) if state else 0
+
+    def train_step(self, images: torch.Tensor, labels: torch.Tensor) -> dict[str, torch.Tensor]:
+        model: CGAN = self.model
+        n = images.shape[0]
+        fake_labels = labels  # condition fakes on the batch's label distribution
+        with self.precision.autocast():
+            z = torch.randn(n, model.latent_dim, device=images.device)
+            with torch.no_grad():
+                fake = model.generate(z, fake_labels, use_ema=False)
+            d_real = model.discriminator(diff_augment(images, self.policy), labels)
+            d_fake = model.discriminator(diff_augment(fake, self.policy), fake_labels)
+            d_loss = hinge_discriminator_loss(d_real.float(), d_fake.float())
+        self.precision.step(d_loss, self.opt_d)
+
+        model.discriminator.requires_grad_(False)  # the generator step needs no discriminator gradients
+        with self.precision.autocast():
+            z = torch.randn(n, model.latent_dim, device=images.device)
+            fake = model.generate(z, fake_labels, use_ema=False)
+            g_loss = hinge_generator_loss(model.discriminator(diff_augment(fake, self.policy), fake_labels).float())
+        self.precision.step(g_loss, self.opt_g)
+        model.discriminator.requires_grad_(True)
+        update_ema(model.generator_ema, model.generator, model.config.ema_decay, self._step_count())
+        return {
+            "d_loss": d_loss.detach(),
+            "g_loss": g_loss.detach(),
+            "d_real": d_real.detach().float().mean(),
+            "d_fake": d_fake.detach().float().mean(),
+        }
+
+
+register_family("cgan", CGANConfig, CGAN, CGANObjective)

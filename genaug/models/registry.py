@@ -1,0 +1,63 @@
+"""One registry of model families; configs and recipes name a family by its key."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from genaug.models.base import GenerativeModel
+    from genaug.train.objective import Objective
+
+
+@dataclass(frozen=True)
+class Family:
+    """A model family: its key, hyper-parameter dataclass, inference model and training process."""
+
+    key: str
+    config_class: type
+    model_class: type[GenerativeModel]
+    objective_class: type[Objective]
+
+
+_FAMILIES: dict[str, Family] = {}
+
+
+def register_family(key: str, config_class: type, model_class: type, objective_class: type) -> Family:
+    """Add a family under ``key`` (called once, at the bottom of each family's module)."""
+    if key in _FAMILIES:
+        raise ValueError(f"model family {key!r} is already registered")
+    family = Family(key, config_class, model_class, objective_class)
+    _FAMILIES[key] = family
+    model_class.family = key
+    return family
+
+
+def _load_builtin_families() -> None:
+    # Importing the modules registers the families; done lazily so the registry has no import cycle.
+    from genaug.models import autoencoder, gan, vae  # noqa: F401
+
+
+def family_names() -> list[str]:
+    """Keys of every registered family, sorted."""
+    _load_builtin_families()
+    return sorted(_FAMILIES)
+
+
+def get_family(key: str) -> Family:
+    """The family registered under ``key``; a ValueError lists the valid keys otherwise."""
+    _load_builtin_families()
+    try:
+        return _FAMILIES[key]
+    except KeyError:
+        raise ValueError(f"unknown model family {key!r}; valid families: {', '.join(sorted(_FAMILIES))}") from None
+
+
+def family_of_config(config: Any) -> Family:
+    """The family whose hyper-parameter dataclass ``config`` is an instance of."""
+    _load_builtin_families()
+    for family in _FAMILIES.values():
+        if type(config) is family.config_class:
+            return family
+    valid = ", ".join(f.config_class.__name__ for f in _FAMILIES.values())
+    raise TypeError(f"{type(config).__name__} is not a model config; expected one of: {valid}")

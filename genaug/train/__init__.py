@@ -1,0 +1,8 @@
+"""Training: the Trainer loop, its config, checkpoints and genaug.fit."""
+
+from genaug.train.checkpoint import load
+from genaug.train.config import TrainerConfig
+from genaug.train.fit import fit
+from genaug.train.trainer import Trainer
+
+__all__ = ["Trainer", "TrainerConfig", "fit", "load"]

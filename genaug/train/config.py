@@ -1,0 +1,31 @@
+"""TrainerConfig: how long and how a model is trained (the loop, not the model's hyper-parameters)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass
+class TrainerConfig:
+    """Settings of the training loop; plain data, instantiated by Hydra from ``recipes/trainer/``."""
+
+    steps: int = 3000  # optimisation steps (one batch each)
+    batch_size: int = 64  # images per step; lowered to the data set size if that is smaller
+    seed: int = 0  # seeds weight init, batch order and training noise
+    device: str = "auto"  # auto (CUDA, then MPS, then CPU), cpu, cuda, cuda:1, mps
+    precision: str = "auto"  # auto (bf16/fp16 autocast on CUDA, fp32 elsewhere), 32, bf16, fp16
+    log_every: int = 25  # steps between rows of metrics.csv (and the NaN/inf check)
+    sample_every: int = 500  # steps between sample grid PNGs (one more at the end)
+    checkpoint_every: int = 500  # steps between checkpoints (one more at the end)
+    grid_per_class: int = 8  # images per class in sample grids
+    resume: bool = False  # continue the run in ``out`` from its last checkpoint
+    overwrite: bool = False  # replace a finished or interrupted run in ``out``
+    num_threads: int | None = None  # CPU threads for torch (None: torch's default)
+    progress: bool = True  # show a tqdm progress bar
+    tensorboard: bool = True  # also log to out/tensorboard when tensorboard is installed
+
+    def __post_init__(self) -> None:
+        for name in ("steps", "batch_size", "log_every", "sample_every", "checkpoint_every", "grid_per_class"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"trainer.{name} must be a positive integer, got {value!r}")

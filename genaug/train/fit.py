@@ -1,0 +1,48 @@
+"""genaug.fit: train a model family on a data set in one call."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+from genaug.models.base import GenerativeModel
+from genaug.models.registry import get_family
+from genaug.train.config import TrainerConfig
+from genaug.train.trainer import Trainer
+
+
+def fit(
+    data: Any,
+    family: str = "cgan",
+    image_size: int | tuple[int, int] | None = None,
+    steps: int = 3000,
+    out: str | Path = "runs/genaug",
+    seed: int = 0,
+    channels: int | None = None,
+    **options: Any,
+) -> GenerativeModel:
+    """Train a ``family`` model ("cgan", "cvae" or "ae") on ``data`` and save it in ``out``.
+
+    ``data`` is anything ``genaug.data.load`` accepts (a built-in name, a folder, an .npz, arrays, a Dataset
+    or an ImageSet); ``image_size``/``channels`` set the working size and channel count. ``options`` are
+    trainer settings (``batch_size``, ``device``, ``resume``, ... see TrainerConfig) or the family's
+    hyper-parameters (e.g. ``latent_dim``); an unknown name raises a ValueError listing both.
+    """
+    from genaug.data import load
+
+    spec = get_family(family)
+    trainer_keys = {f.name for f in dataclasses.fields(TrainerConfig)}
+    model_keys = {f.name for f in dataclasses.fields(spec.config_class)}
+    unknown = sorted(set(options) - trainer_keys - model_keys)
+    if unknown:
+        raise ValueError(
+            f"unknown option(s) {unknown} for genaug.fit; trainer options: {sorted(trainer_keys)}; "
+            f"{family} hyper-parameters: {sorted(model_keys)}"
+        )
+    trainer_config = TrainerConfig(
+        steps=steps, seed=seed, **{k: v for k, v in options.items() if k in trainer_keys}
+    )
+    model_config = spec.config_class(**{k: v for k, v in options.items() if k in model_keys})
+    images = load(data, image_size=image_size, channels=channels)
+    return Trainer(trainer_config, out).fit(images, model_config)

@@ -1,0 +1,33 @@
+"""Objective: the training process of one family (its losses, optimisers and one update step)."""
+
+from __future__ import annotations
+
+import torch
+
+from genaug.models.base import GenerativeModel
+from genaug.train.precision import Precision
+
+
+class Objective:
+    """Base class. A family's objective owns its optimisers; the Trainer owns the loop around it."""
+
+    def __init__(self, model: GenerativeModel, precision: Precision):
+        self.model = model
+        self.precision = precision
+
+    def optimizers(self) -> dict[str, torch.optim.Optimizer]:
+        """Every optimiser by name, so the Trainer can save and restore their state."""
+        raise NotImplementedError
+
+    def train_step(self, images: torch.Tensor, labels: torch.Tensor) -> dict[str, torch.Tensor]:
+        """One update on a batch (images float N x C x H x W in [0, 1], labels int64 N, both on the device).
+
+        Returns detached scalar losses by name (logged, and checked for NaN/inf).
+        """
+        raise NotImplementedError
+
+    def prepare_for_sampling(self, images: torch.Tensor, labels: torch.Tensor) -> None:
+        """Called with the whole training set (uint8, CPU) before samples are drawn or the model is saved.
+
+        Families that fit something on top of their networks (the autoencoder's code density) do it here.
+        """

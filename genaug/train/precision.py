@@ -1,0 +1,48 @@
+"""Mixed precision: bf16 (or fp16 with a gradient scaler) autocast on CUDA, full precision elsewhere."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+
+import torch
+
+PRECISIONS = ("auto", "32", "bf16", "fp16")
+
+
+class Precision:
+    """Runs forward passes under autocast and steps optimisers, scaling gradients when fp16 needs it."""
+
+    def __init__(self, device: torch.device, mode: str = "auto"):
+        if mode not in PRECISIONS:
+            raise ValueError(f"precision must be one of {PRECISIONS}, got {mode!r}")
+        if mode == "auto":
+            if device.type != "cuda":
+                mode = "32"
+            else:
+                mode = "bf16" if torch.cuda.is_bf16_supported() else "fp16"
+        if mode != "32" and device.type != "cuda":
+            raise ValueError(f"precision={mode!r} needs a CUDA device; this run is on {device}. Use precision=32")
+        self.device = device
+        self.mode = mode
+        self.dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(mode)
+        self.scaler = torch.amp.GradScaler("cuda") if mode == "fp16" else None
+
+    @contextlib.contextmanager
+    def autocast(self) -> Iterator[None]:
+        if self.dtype is None:
+            yield
+        else:
+            with torch.autocast(device_type=self.device.type, dtype=self.dtype):
+                yield
+
+    def step(self, loss: torch.Tensor, optimizer: torch.optim.Optimizer) -> None:
+        """Back-propagate ``loss`` and take one step of ``optimizer`` (gradients cleared first)."""
+        optimizer.zero_grad(set_to_none=True)
+        if self.scaler is None:
+            loss.backward()
+            optimizer.step()
+        else:
+            self.scaler.scale(loss).backward()
+            self.scaler.step(optimizer)
+            self.scaler.update()

@@ -6,7 +6,7 @@ Train a class-conditional GAN, VAE or autoencoder on your own labelled images (`
 
 from genaug import data
 from genaug.errors import CheckpointError, DataError, GenaugError, TrainingDivergedError
-from genaug.models import GenerativeModel, family_names
+from genaug.models import GenerativeModel, family_names, get_family
 from genaug.train import TrainerConfig, fit, load
 from genaug.version import __version__
 
@@ -20,6 +20,7 @@ __all__ = [
     "__version__",
     "data",
     "family_names",
+    "get_family",
     "fit",
     "load",
 ]

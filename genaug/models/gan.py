@@ -35,6 +35,7 @@ class CGANConfig:
     lr_discriminator: float = 2e-4
     betas: tuple[float, float] = (0.0, 0.9)  # Adam betas, as in SNGAN/BigGAN
     ema_decay: float = 0.999  # EMA of generator weights used for sampling (0 disables averaging)
+    mismatch_weight: float = 1.0  # weight of real images paired with wrong labels as extra negatives for D
     diffaugment: list[str] | str = "auto"  # ops from genaug.train.diffaugment.POLICIES; auto adds color for RGB
 
     def resolved_for(self, images: torch.Tensor) -> CGANConfig:
@@ -54,9 +55,14 @@ class ProjectionDiscriminator(nn.Module):
         self.linear = spectral_norm(nn.Linear(self.trunk.out_channels, 1))
         self.embed = spectral_norm(nn.Embedding(num_classes, self.trunk.out_channels))
 
+    def features(self, images: torch.Tensor) -> torch.Tensor:
+        return self.trunk(images).sum(dim=(2, 3))  # N x C
+
+    def score(self, features: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        return self.linear(features).squeeze(1) + (self.embed(labels) * features).sum(dim=1)  # N
+
     def forward(self, images: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-        h = self.trunk(images).sum(dim=(2, 3))  # N x C
-        return self.linear(h).squeeze(1) + (self.embed(labels) * h).sum(dim=1)  # N
+        return self.score(self.features(images), labels)
 
 
 class CGAN(GenerativeModel):
@@ -103,8 +109,19 @@ def hinge_generator_loss(fake_logits: torch.Tensor) -> torch.Tensor:
     return -fake_logits.mean()
 
 
+def mismatched_labels(labels: torch.Tensor, num_classes: int) -> torch.Tensor:
+    """A random wrong label for every entry (needs at least two classes)."""
+    shift = torch.randint(1, num_classes, labels.shape, device=labels.device)
+    return (labels + shift) % num_classes
+
+
 class CGANObjective(Objective):
-    """One discriminator step then one generator step per batch, DiffAugment on every image D sees."""
+    """One discriminator step then one generator step per batch, DiffAugment on every image D sees.
+
+    With more than one class, real images paired with a wrong label also count as negatives for the
+    discriminator (the matching-aware loss of Reed et al., 2016): it must check the class, not only realism,
+    which makes the generator follow its label much sooner on small data.
+    """
 
     def __init__(self, model: CGAN, precision: Precision):
         super().__init__(model, precision)
@@ -128,9 +145,14 @@ class CGANObjective(Objective):
             z = torch.randn(n, model.latent_dim, device=images.device)
             with torch.no_grad():
                 fake = model.generate(z, fake_labels, use_ema=False)
-            d_real = model.discriminator(diff_augment(images, self.policy), labels)
+            real_features = model.discriminator.features(diff_augment(images, self.policy))
+            d_real = model.discriminator.score(real_features, labels)
             d_fake = model.discriminator(diff_augment(fake, self.policy), fake_labels)
             d_loss = hinge_discriminator_loss(d_real.float(), d_fake.float())
+            if model.num_classes > 1 and model.config.mismatch_weight > 0:
+                wrong = mismatched_labels(labels, model.num_classes)
+                d_wrong = model.discriminator.score(real_features, wrong).float()
+                d_loss = d_loss + model.config.mismatch_weight * torch.relu(1.0 + d_wrong).mean()
         self.precision.step(d_loss, self.opt_d)
 
         model.discriminator.requires_grad_(False)  # the generator step needs no discriminator gradients

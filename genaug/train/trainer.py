@@ -8,13 +8,12 @@ import shutil
 import time
 import warnings
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 from torchvision.utils import make_grid, save_image
 from tqdm.auto import tqdm
 
-from genaug.data import ImageSet
 from genaug.errors import CheckpointError, TrainingDivergedError
 from genaug.models.base import GenerativeModel
 from genaug.models.registry import family_of_config
@@ -32,6 +31,9 @@ from genaug.train.device import resolve_device
 from genaug.train.metrics_log import METRICS_FILE, MetricsLog
 from genaug.train.objective import Objective
 from genaug.train.precision import Precision
+
+if TYPE_CHECKING:
+    from genaug.data import ImageSet
 
 SAMPLES_DIR = "samples"
 GRID_MAX_CLASSES = 20
@@ -134,6 +136,8 @@ class Trainer:
                 "pass overwrite=true to replace it, or choose another out"
             )
         self.out.mkdir(parents=True, exist_ok=True)
+        for stale in self.out.glob(".*.tmp"):  # left by a run killed while writing a file
+            stale.unlink()
         if not (cfg.resume and state_file.exists()) or cfg.overwrite:
             return 0
         self._check_same_run(model)

@@ -1,0 +1,107 @@
+"""Checkpoints: round trip, atomic writes, and refusal of missing, corrupt, tampered or foreign files."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import torch
+
+import genaug
+from genaug.errors import CheckpointError
+from genaug.train.atomic import atomic_path
+from genaug.train.state_io import join_tensors, split_tensors
+from tests.train.tiny import tiny_config
+
+
+@pytest.fixture
+def saved(tmp_path):
+    model = genaug.get_family("cgan").model_class(
+        tiny_config("cgan").resolved_for(torch.zeros(1, 1, 8, 8)), ["x", "y"], (1, 8, 8)
+    )
+    model.save(tmp_path / "ckpt")
+    return model, tmp_path / "ckpt"
+
+
+def test_round_trip(saved):
+    model, path = saved
+    loaded = genaug.load(path)
+    torch.testing.assert_close(loaded.sample(3, seed=1), model.sample(3, seed=1))
+    record = json.loads((path / "config.json").read_text())
+    assert record["family"] == "cgan" and record["genaug_version"] == genaug.__version__
+
+
+def test_missing_directory_and_files(tmp_path, saved):
+    with pytest.raises(CheckpointError, match="does not exist"):
+        genaug.load(tmp_path / "nope")
+    _, path = saved
+    (path / "weights.safetensors").unlink()
+    with pytest.raises(CheckpointError, match="weights.safetensors is missing"):
+        genaug.load(path)
+
+
+def test_tampered_weights_fail_the_checksum(saved):
+    _, path = saved
+    raw = bytearray((path / "weights.safetensors").read_bytes())
+    raw[-3] ^= 0xFF
+    (path / "weights.safetensors").write_bytes(bytes(raw))
+    with pytest.raises(CheckpointError, match="SHA-256"):
+        genaug.load(path)
+
+
+def test_corrupt_weights_file(saved):
+    _, path = saved
+    (path / "weights.safetensors").write_bytes(b"\x00garbage")
+    with pytest.raises(CheckpointError, match="not a readable safetensors file"):
+        genaug.load(path)
+
+
+def test_foreign_or_newer_config(saved):
+    _, path = saved
+    record = json.loads((path / "config.json").read_text())
+    (path / "config.json").write_text(json.dumps({**record, "format": "something-else"}))
+    with pytest.raises(CheckpointError, match="not a genaug checkpoint"):
+        genaug.load(path)
+    (path / "config.json").write_text(json.dumps({**record, "schema_version": 99}))
+    with pytest.raises(CheckpointError, match="upgrade genaug"):
+        genaug.load(path)
+    (path / "config.json").write_text("{not json")
+    with pytest.raises(CheckpointError, match="not valid JSON"):
+        genaug.load(path)
+    (path / "config.json").write_text(json.dumps({**record, "family": "diffusion"}))
+    with pytest.raises(CheckpointError, match="valid families: ae, cgan, cvae"):
+        genaug.load(path)
+
+
+def test_weight_shape_mismatch(saved):
+    _, path = saved
+    record = json.loads((path / "config.json").read_text())
+    record["model"]["latent_dim"] = 9
+    (path / "config.json").write_text(json.dumps(record))
+    with pytest.raises(CheckpointError, match="weight shapes differ"):
+        genaug.load(path)
+    record["model"]["bogus"] = 1
+    (path / "config.json").write_text(json.dumps(record))
+    with pytest.raises(CheckpointError, match=r"unknown cgan hyper-parameter\(s\) \['bogus'\]"):
+        genaug.load(path)
+
+
+def test_atomic_write_keeps_the_old_file_on_error(tmp_path):
+    target = tmp_path / "file.txt"
+    target.write_text("old")
+    with pytest.raises(RuntimeError), atomic_path(target) as tmp:
+        tmp.write_text("half")
+        raise RuntimeError("crash while writing")
+    assert target.read_text() == "old"
+    assert list(tmp_path.iterdir()) == [target]
+
+
+def test_nested_state_round_trip():
+    optimizer = torch.optim.Adam([torch.nn.Parameter(torch.ones(3))], betas=(0.1, 0.2))
+    optimizer.param_groups[0]["params"][0].grad = torch.ones(3)
+    optimizer.step()
+    tensors: dict = {}
+    skeleton = split_tensors(optimizer.state_dict(), "opt", tensors)
+    restored = join_tensors(json.loads(json.dumps(skeleton)), tensors)
+    assert restored["param_groups"][0]["betas"] == (0.1, 0.2)
+    torch.testing.assert_close(restored["state"][0]["exp_avg"], optimizer.state_dict()["state"][0]["exp_avg"])

@@ -1,0 +1,155 @@
+"""Trainer: outputs, save/load, determinism, resume (also after SIGKILL), divergence guard, bad input."""
+
+from __future__ import annotations
+
+import csv
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import pytest
+import torch
+
+import genaug
+from genaug.errors import CheckpointError, TrainingDivergedError
+from genaug.models.registry import get_family
+from genaug.train import Trainer, TrainerConfig
+from tests.train.tiny import TINY, tiny_config
+
+
+def run(data, out, family="cgan", **trainer_kwargs):
+    settings = {"steps": 4, "batch_size": 16, "log_every": 1, "sample_every": 2, "checkpoint_every": 2}
+    settings.update(progress=False, tensorboard=False, **trainer_kwargs)
+    return Trainer(TrainerConfig(**settings), out).fit(data, tiny_config(family))
+
+
+def weights(model):
+    return {k: v.clone() for k, v in model.state_dict().items()}
+
+
+@pytest.mark.parametrize("family", sorted(TINY))
+def test_fit_writes_a_loadable_run(digits16, tmp_path, family):
+    model = run(digits16, tmp_path / "run", family)
+    out = tmp_path / "run"
+    for name in ("config.json", "weights.safetensors", "train_state.safetensors", "metrics.csv"):
+        assert (out / name).is_file(), name
+    assert sorted(p.name for p in (out / "samples").iterdir()) == ["step_000002.png", "step_000004.png"]
+    with open(out / "metrics.csv") as f:
+        rows = list(csv.DictReader(f))
+    assert [int(r["step"]) for r in rows] == [1, 2, 3, 4]
+    assert float(rows[-1]["images_per_sec"]) > 0
+    loaded = genaug.load(out)
+    assert loaded.family == family and loaded.classes == digits16.classes
+    assert loaded.image_shape == (1, 16, 16)
+    torch.testing.assert_close(loaded.sample(6, seed=3), model.cpu().sample(6, seed=3))
+
+
+def test_same_seed_same_weights_and_samples(digits16, tmp_path):
+    a = run(digits16, tmp_path / "a")
+    b = run(digits16, tmp_path / "b")
+    for (name, x), y in zip(weights(a).items(), weights(b).values()):
+        torch.testing.assert_close(x, y, msg=name)
+    c = run(digits16, tmp_path / "c", seed=1)
+    assert not torch.equal(a.sample(4, seed=0), c.sample(4, seed=0))
+
+
+@pytest.mark.parametrize("family", sorted(TINY))
+def test_resume_continues_exactly(digits16, tmp_path, family):
+    straight = run(digits16, tmp_path / "straight", family, steps=4)
+    run(digits16, tmp_path / "resumed", family, steps=2)
+    resumed = run(digits16, tmp_path / "resumed", family, steps=4, resume=True)
+    for (name, x), y in zip(weights(straight).items(), weights(resumed).values()):
+        torch.testing.assert_close(x, y, msg=name)
+    with open(tmp_path / "resumed" / "metrics.csv") as f:
+        assert [int(r["step"]) for r in csv.DictReader(f)] == [1, 2, 3, 4]
+
+
+def test_existing_run_is_not_overwritten_silently(digits16, tmp_path):
+    run(digits16, tmp_path / "run")
+    with pytest.raises(CheckpointError, match="resume=true"):
+        run(digits16, tmp_path / "run")
+    run(digits16, tmp_path / "run", overwrite=True)
+
+
+def test_resume_refuses_a_different_run(digits16, tmp_path):
+    run(digits16, tmp_path / "run", steps=2)
+    settings = {"steps": 4, "batch_size": 16, "progress": False, "tensorboard": False, "resume": True}
+    other = tiny_config("cgan", latent_dim=12)
+    with pytest.raises(CheckpointError, match="differs in \\['model'\\]"):
+        Trainer(TrainerConfig(**settings), tmp_path / "run").fit(digits16, other)
+
+
+def test_divergence_stops_and_keeps_last_good_checkpoint(digits16, tmp_path, monkeypatch):
+    objective_class = get_family("cgan").objective_class
+    real_step = objective_class.train_step
+    calls = {"n": 0}
+
+    def failing_step(self, images, labels):
+        calls["n"] += 1
+        losses = real_step(self, images, labels)
+        return {k: v * float("nan") for k, v in losses.items()} if calls["n"] == 3 else losses
+
+    monkeypatch.setattr(objective_class, "train_step", failing_step)
+    with pytest.raises(TrainingDivergedError, match="steps 3 and 3"):
+        run(digits16, tmp_path / "run", steps=6)
+    kept = genaug.load(tmp_path / "run")
+    assert torch.isfinite(kept.sample(4, seed=0)).all()
+    assert (tmp_path / "run" / "samples" / "step_000002.png").exists()
+
+
+def test_small_data_set_lowers_the_batch_size(digits16, tmp_path):
+    few = digits16.subset(list(range(10)))
+    with pytest.warns(UserWarning, match="fewer than trainer.batch_size=16"):
+        run(few, tmp_path / "run", steps=1)
+
+
+def test_bad_trainer_settings():
+    with pytest.raises(ValueError, match="trainer.steps"):
+        TrainerConfig(steps=0)
+    with pytest.raises(ValueError, match="precision"):
+        from genaug.train.precision import Precision
+
+        Precision(torch.device("cpu"), "fp8")
+    with pytest.raises(ValueError, match="CUDA is not available"):
+        from genaug.train.device import resolve_device
+
+        if torch.cuda.is_available():
+            pytest.skip("this machine has CUDA")
+        resolve_device("cuda")
+
+
+KILL_SCRIPT = textwrap.dedent(
+    """
+    import sys
+    from genaug.data import load
+    from genaug.train import Trainer, TrainerConfig
+    from tests.train.tiny import tiny_config
+    data = load("digits", image_size=16)
+    cfg = TrainerConfig(steps=int(sys.argv[2]), batch_size=16, checkpoint_every=1, sample_every=1000,
+                        log_every=1, progress=False, tensorboard=False, resume=True)
+    Trainer(cfg, sys.argv[1]).fit(data, tiny_config("cgan"))
+    """
+)
+
+
+def test_sigkill_at_any_moment_then_resume(tmp_path):
+    """Kill a run that checkpoints every step at several moments; each time it resumes and loads."""
+    out = tmp_path / "run"
+    env = {**os.environ, "PYTHONPATH": os.getcwd()}
+    for delay in (0.3, 0.7, 1.1):
+        proc = subprocess.Popen([sys.executable, "-c", KILL_SCRIPT, str(out), "100000"], env=env)
+        deadline = time.time() + 120
+        while not (out / "train_state.safetensors").exists() and time.time() < deadline:
+            time.sleep(0.05)
+        time.sleep(delay)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        genaug.load(out)  # never half-written
+    state_step = genaug.train.checkpoint.read_config(out)["training"]["step"]
+    finished = subprocess.run([sys.executable, "-c", KILL_SCRIPT, str(out), str(state_step + 2)], env=env)
+    assert finished.returncode == 0
+    assert not list(out.glob(".*.tmp")), "stale temporary files are cleaned up on resume"
+    assert genaug.train.checkpoint.read_config(out)["training"]["step"] == state_step + 2

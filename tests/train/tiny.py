@@ -1,0 +1,13 @@
+"""Tiny configs of every family, for fast tests."""
+
+from __future__ import annotations
+
+from genaug.models.registry import get_family
+
+TINY = {
+    "cgan": {"latent_dim": 8, "generator_width": 8, "discriminator_width": 8},
+}
+
+
+def tiny_config(family: str, **overrides):
+    return get_family(family).config_class(**{**TINY[family], **overrides})

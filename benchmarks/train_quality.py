@@ -17,6 +17,7 @@ Writes benchmarks/results/train_quality.{md,json} and a sample grid per family.
 from __future__ import annotations
 
 import json
+import os
 import platform
 import shutil
 import sys
@@ -97,7 +98,9 @@ def main(argv: list[str]) -> None:
         ips = [float(v[header.index("images_per_sec")]) for v in values]
         fidelity = label_fidelity(model, reference, n_per_class=500, seed=1)
         grid_labels = torch.arange(model.num_classes).repeat_interleave(10)
-        save_image(model.sample(len(grid_labels), labels=grid_labels, seed=1), RESULTS / f"samples_{family}.png", nrow=10)
+        save_image(
+            model.sample(len(grid_labels), labels=grid_labels, seed=1), RESULTS / f"samples_{family}.png", nrow=10
+        )
         model_config, trainer_config = default_recipe(family, overrides)
         trainer_step, bare_step = step_times(generator_half, model_config, trainer_config, overhead_steps, work)
         row = {
@@ -115,7 +118,8 @@ def main(argv: list[str]) -> None:
     shutil.rmtree(work / "warmup", ignore_errors=True)
     shutil.rmtree(work / "overhead", ignore_errors=True)
 
-    machine = f"{platform.processor() or platform.machine()}, {torch.get_num_threads()} torch threads, torch {torch.__version__}"
+    cpu = platform.processor() or platform.machine()
+    machine = f"{cpu}, {os.cpu_count()} cores, {torch.get_num_threads()} torch threads, torch {torch.__version__}"
     report = {
         "command": "python -m benchmarks.train_quality " + " ".join(argv),
         "machine": machine,
@@ -124,7 +128,8 @@ def main(argv: list[str]) -> None:
     }
     (RESULTS / "train_quality.json").write_text(json.dumps(report, indent=2) + "\n")
     lines = [
-        "| family | steps | wall time (s) | images/s | label fidelity | trainer step (ms) | bare loop step (ms) | ratio |",
+        "| family | steps | wall time (s) | images/s | label fidelity "
+        "| trainer step (ms) | bare loop step (ms) | ratio |",
         "|---|---|---|---|---|---|---|---|",
     ]
     lines += [

@@ -36,7 +36,5 @@ def test_wheel_ships_every_recipe(tmp_path):
     assert built.returncode == 0, built.stderr
     (wheel,) = tmp_path.glob("genaug-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
-    recipes = {
-        f"genaug/recipes/{p.relative_to(ROOT / 'recipes')}" for p in (ROOT / "recipes").rglob("*.yaml")
-    }
+    recipes = {f"genaug/recipes/{p.relative_to(ROOT / 'recipes')}" for p in (ROOT / "recipes").rglob("*.yaml")}
     assert recipes and recipes <= names

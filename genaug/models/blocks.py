@@ -88,7 +88,7 @@ class UpsamplingTrunk(nn.Module):
         widths = self.plan.widths(base_width)
         self.base_shape = (widths[0], self.plan.base_h, self.plan.base_w)
         self.project = nn.Linear(in_dim, widths[0] * self.plan.base_h * self.plan.base_w)
-        self.blocks = nn.ModuleList(UpBlock(a, b, num_classes) for a, b in zip(widths[:-1], widths[1:]))
+        self.blocks = nn.ModuleList(UpBlock(a, b, num_classes) for a, b in zip(widths[:-1], widths[1:], strict=True))
         self.out_norm = ConditionalBatchNorm2d(widths[-1], num_classes) if num_classes else nn.BatchNorm2d(widths[-1])
         self.out_conv = nn.Conv2d(widths[-1], channels, 3, padding=1)
 
@@ -114,7 +114,7 @@ class DownsamplingTrunk(nn.Module):
         widths = list(reversed(plan.widths(base_width)))  # full resolution (narrow) -> base grid (wide)
         wrap = spectral_norm if spectral else (lambda m: m)
         layers: list[nn.Module] = [wrap(nn.Conv2d(channels, widths[0], 3, padding=1)), nn.LeakyReLU(0.2)]
-        for a, b in zip(widths[:-1], widths[1:]):
+        for a, b in zip(widths[:-1], widths[1:], strict=True):
             layers += [wrap(nn.Conv2d(a, b, 4, stride=2, padding=1)), nn.LeakyReLU(0.2)]
         self.layers = nn.Sequential(*layers)
         self.out_channels = widths[-1]

@@ -119,7 +119,11 @@ def _load_weights(model: torch.nn.Module, tensors: dict[str, torch.Tensor], path
         raise CheckpointError(
             f"{path} does not match its config: missing weights {missing[:5]}, unexpected weights {unexpected[:5]}"
         )
-    wrong = [f"{k}: {tuple(tensors[k].shape)} vs {tuple(v.shape)}" for k, v in expected.items() if tensors[k].shape != v.shape]
+    wrong = [
+        f"{k}: {tuple(tensors[k].shape)} vs {tuple(v.shape)}"
+        for k, v in expected.items()
+        if tensors[k].shape != v.shape
+    ]
     if wrong:
         raise CheckpointError(f"{path}: weight shapes differ from what its config.json builds: {wrong[:5]}")
     model.load_state_dict(tensors, strict=True)

@@ -13,7 +13,7 @@ def update_ema(ema: nn.Module, live: nn.Module, decay: float, step: int) -> None
     The decay warms up as min(decay, (1 + step) / (10 + step)) so early, poor weights fade quickly.
     """
     decay = min(decay, (1 + step) / (10 + step))
-    for ema_p, live_p in zip(ema.parameters(), live.parameters()):
+    for ema_p, live_p in zip(ema.parameters(), live.parameters(), strict=True):
         ema_p.lerp_(live_p, 1.0 - decay)
-    for ema_b, live_b in zip(ema.buffers(), live.buffers()):
+    for ema_b, live_b in zip(ema.buffers(), live.buffers(), strict=True):
         ema_b.copy_(live_b)

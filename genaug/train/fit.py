@@ -40,9 +40,7 @@ def fit(
             f"unknown option(s) {unknown} for genaug.fit; trainer options: {sorted(trainer_keys)}; "
             f"{family} hyper-parameters: {sorted(model_keys)}"
         )
-    trainer_config = TrainerConfig(
-        steps=steps, seed=seed, **{k: v for k, v in options.items() if k in trainer_keys}
-    )
+    trainer_config = TrainerConfig(steps=steps, seed=seed, **{k: v for k, v in options.items() if k in trainer_keys})
     model_config = spec.config_class(**{k: v for k, v in options.items() if k in model_keys})
     images = load(data, image_size=image_size, channels=channels)
     return Trainer(trainer_config, out).fit(images, model_config)

@@ -21,7 +21,7 @@ def tiny(image_shape=(1, 16, 16), classes=("a", "b", "c")) -> CGAN:
 def test_sample_shape_and_range(shape):
     x = tiny(shape).sample(5, seed=0)
     assert x.shape == (5, *shape) and x.dtype == torch.float32
-    assert 0.0 <= x.min() and x.max() <= 1.0
+    assert x.min() >= 0.0 and x.max() <= 1.0
 
 
 def test_seed_gives_the_same_samples():

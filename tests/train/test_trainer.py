@@ -50,7 +50,7 @@ def test_fit_writes_a_loadable_run(digits16, tmp_path, family):
 def test_same_seed_same_weights_and_samples(digits16, tmp_path):
     a = run(digits16, tmp_path / "a")
     b = run(digits16, tmp_path / "b")
-    for (name, x), y in zip(weights(a).items(), weights(b).values()):
+    for (name, x), y in zip(weights(a).items(), weights(b).values(), strict=True):
         torch.testing.assert_close(x, y, msg=name)
     c = run(digits16, tmp_path / "c", seed=1)
     assert not torch.equal(a.sample(4, seed=0), c.sample(4, seed=0))
@@ -61,7 +61,7 @@ def test_resume_continues_exactly(digits16, tmp_path, family):
     straight = run(digits16, tmp_path / "straight", family, steps=4)
     run(digits16, tmp_path / "resumed", family, steps=2)
     resumed = run(digits16, tmp_path / "resumed", family, steps=4, resume=True)
-    for (name, x), y in zip(weights(straight).items(), weights(resumed).values()):
+    for (name, x), y in zip(weights(straight).items(), weights(resumed).values(), strict=True):
         torch.testing.assert_close(x, y, msg=name)
     with open(tmp_path / "resumed" / "metrics.csv") as f:
         assert [int(r["step"]) for r in csv.DictReader(f)] == [1, 2, 3, 4]

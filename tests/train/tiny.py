@@ -6,6 +6,8 @@ from genaug.models.registry import get_family
 
 TINY = {
     "cgan": {"latent_dim": 8, "generator_width": 8, "discriminator_width": 8},
+    "cvae": {"latent_dim": 4, "base_width": 8},
+    "ae": {"latent_dim": 4, "base_width": 8, "density_components": 2},
 }
 
 

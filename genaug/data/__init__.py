@@ -1,0 +1,25 @@
+"""genaug.data: load labelled images from anywhere into an in-memory ImageSet, and split it.
+
+Typical use::
+
+    data = genaug.data.load("mnist5k")  # or "digits", a folder, an .npz, (X, y), a Dataset
+    train, test = genaug.data.train_test_split(data, test_size=0.2, seed=0)
+    small = genaug.data.per_class_subset(train, 10, seed=0)  # inside the 20-per-class one
+"""
+
+from genaug.data.builtin import builtin_names
+from genaug.data.imageset import ImageSet
+from genaug.data.load import load
+from genaug.data.problems import DataWarning, SkippedFile
+from genaug.data.split import long_tailed_subset, per_class_subset, train_test_split
+
+__all__ = [
+    "DataWarning",
+    "ImageSet",
+    "SkippedFile",
+    "builtin_names",
+    "load",
+    "long_tailed_subset",
+    "per_class_subset",
+    "train_test_split",
+]

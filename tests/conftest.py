@@ -68,3 +68,27 @@ def messy_folder(rgb_folder: Path) -> Path:
     Image.fromarray(random_rgb(2, (20, 20))).convert("P").save(fox / "palette.png")
     Image.fromarray(np.full((20, 20), 65535, np.uint16)).save(fox / "deep.png")
     return rgb_folder
+
+
+@pytest.fixture(scope="session")
+def tiny_runs(tmp_path_factory: pytest.TempPathFactory, digits16: ImageSet) -> dict[str, Path]:
+    """Checkpoint directories of one tiny model per family, trained for a few steps on `digits16`
+    (10 classes "0".."9", 1×16×16). Load with `genaug.load(tiny_runs["cvae"])`; don't write into them."""
+    from genaug.train import Trainer, TrainerConfig
+    from tests.train.tiny import tiny_config
+
+    root = tmp_path_factory.mktemp("tiny_runs")
+    settings = TrainerConfig(steps=20, batch_size=32, progress=False, tensorboard=False, sample_every=10**9)
+    runs = {}
+    for family in ("cgan", "cvae", "ae"):
+        Trainer(settings, root / family).fit(digits16, tiny_config(family))
+        runs[family] = root / family
+    return runs
+
+
+@pytest.fixture(scope="session")
+def tiny_models(tiny_runs: dict[str, Path]) -> dict:
+    """The models of `tiny_runs`, loaded once per session (on the CPU, in eval mode)."""
+    import genaug
+
+    return {family: genaug.load(path) for family, path in tiny_runs.items()}

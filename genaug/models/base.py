@@ -64,6 +64,10 @@ class GenerativeModel(nn.Module):
         self.config = config
         self.classes: list[str] = [str(c) for c in classes]
         self.image_shape: tuple[int, int, int] = check_image_shape(image_shape)
+        # Where the weights were last saved to or loaded from, and their SHA-256 (None until then): lets
+        # transforms reload the model in worker processes and exports record which model made them.
+        self.checkpoint_dir: Path | None = None
+        self.weights_sha256: str | None = None
 
     @property
     def num_classes(self) -> int:

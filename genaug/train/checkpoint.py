@@ -52,9 +52,11 @@ def save_model(model: GenerativeModel, directory: str | Path, training: dict[str
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     tensors = _model_tensors(model)
+    digest = tensors_digest(tensors)
     with atomic_path(directory / WEIGHTS_FILE) as tmp:
-        save_file(tensors, str(tmp), metadata={"format": FORMAT, "sha256": tensors_digest(tensors)})
+        save_file(tensors, str(tmp), metadata={"format": FORMAT, "sha256": digest})
     atomic_write_text(directory / CONFIG_FILE, json.dumps(config_record(model, training), indent=2) + "\n")
+    model.checkpoint_dir, model.weights_sha256 = directory.resolve(), digest
     return directory
 
 
@@ -141,6 +143,7 @@ def load(directory: str | Path, device: str | torch.device = "cpu") -> Generativ
     if tensors_digest(tensors) != metadata["sha256"]:
         raise CheckpointError(f"{path} fails its SHA-256 check: the weights were modified or corrupted")
     _load_weights(model, tensors, path)
+    model.checkpoint_dir, model.weights_sha256 = directory.resolve(), metadata["sha256"]
     return model.to(device).eval()
 
 

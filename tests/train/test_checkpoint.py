@@ -105,3 +105,11 @@ def test_nested_state_round_trip():
     restored = join_tensors(json.loads(json.dumps(skeleton)), tensors)
     assert restored["param_groups"][0]["betas"] == (0.1, 0.2)
     torch.testing.assert_close(restored["state"][0]["exp_avg"], optimizer.state_dict()["state"][0]["exp_avg"])
+
+
+def test_loaded_and_saved_models_know_their_checkpoint(tiny_runs, tmp_path):
+    model = genaug.load(tiny_runs["ae"])
+    assert model.checkpoint_dir == tiny_runs["ae"].resolve() and len(model.weights_sha256) == 64
+    model.save(tmp_path / "copy")
+    assert model.checkpoint_dir == (tmp_path / "copy").resolve()
+    assert genaug.load(tmp_path / "copy").weights_sha256 == model.weights_sha256

@@ -14,6 +14,7 @@ $(BIN)/.installed: pyproject.toml
 
 demo: $(BIN)/.installed
 	$(BIN)/genaug-train data=mnist5k model=cgan trainer.resume=true
+	$(BIN)/genaug-bench bench=quick
 
 test: $(BIN)/.installed
 	$(BIN)/python -m pytest -q

@@ -1,26 +1,48 @@
 """genaug: generative data augmentation for PyTorch.
 
 Train a class-conditional GAN, VAE or autoencoder on your own labelled images (``genaug.fit``), load it
-(``genaug.load``) and use its samples as augmentation.
+(``genaug.load``) and use its samples as augmentation: ``genaug.transforms`` / ``genaug.albumentations``
+(drop-in transforms), ``genaug.SyntheticDataset`` / ``genaug.MixedDataset``, ``genaug.export`` (files on disk),
+``genaug.sklearn`` (imbalanced-learn style oversampler).
 """
 
-from genaug import data
-from genaug.errors import CheckpointError, DataError, GenaugError, TrainingDivergedError
+import importlib
+from types import ModuleType
+
+from genaug import data, filters
+from genaug.errors import CheckpointError, DataError, ExportError, GenaugError, TrainingDivergedError
 from genaug.models import GenerativeModel, family_names, get_family
+from genaug.synthetic import MixedDataset, MixedSampler, SyntheticDataset, export
 from genaug.train import TrainerConfig, fit, load
 from genaug.version import __version__
+
+# Sub-packages with heavier imports (albumentations, scikit-learn, matplotlib), loaded on first use.
+_LAZY_MODULES = ("albumentations", "bench", "sklearn", "transforms", "viz")
+
+
+def __getattr__(name: str) -> ModuleType:
+    if name in _LAZY_MODULES:
+        return importlib.import_module(f"genaug.{name}")
+    raise AttributeError(f"module 'genaug' has no attribute {name!r}")
+
 
 __all__ = [
     "CheckpointError",
     "DataError",
+    "ExportError",
     "GenaugError",
     "GenerativeModel",
+    "MixedDataset",
+    "MixedSampler",
+    "SyntheticDataset",
     "TrainerConfig",
     "TrainingDivergedError",
     "__version__",
     "data",
+    "export",
     "family_names",
-    "get_family",
+    "filters",
     "fit",
+    "get_family",
     "load",
 ]

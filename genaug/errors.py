@@ -15,3 +15,7 @@ class CheckpointError(GenaugError, ValueError):
 
 class TrainingDivergedError(GenaugError, RuntimeError):
     """A loss became NaN or infinite; the last good checkpoint is kept."""
+
+
+class ExportError(GenaugError, ValueError):
+    """An export directory holds something this export must not write into (another export, other files)."""

@@ -6,9 +6,20 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 from PIL import Image
 
 from genaug.data import ImageSet, load
+
+
+@pytest.fixture(scope="session", autouse=True)
+def one_torch_thread():
+    """Tests use tiny models, for which one thread is faster than several (and other jobs keep their cores)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
 
 # (height, width) of the images in `rgb_folder`: two sizes, one of them not square
 RGB_FOLDER_SIZES = [(23, 17), (20, 20)]

@@ -49,7 +49,7 @@ def load(
     Unreadable files are skipped with one DataWarning (the list is on `ImageSet.skipped`); anything that
     cannot be used raises DataError saying what to do.
     """
-    size = _checked_size(image_size)
+    size = checked_size(image_size)
     if channels not in (None, 1, 3):
         raise DataError(f"channels must be None, 1 or 3, got {channels!r}")
     if isinstance(source, ImageSet):
@@ -102,7 +102,7 @@ def _refuse_classes(classes: Sequence[str] | None, why: str) -> None:
         raise DataError(f"classes= cannot be used here: {why}")
 
 
-def _checked_size(image_size: Any) -> tuple[int, int] | None:
+def checked_size(image_size: Any) -> tuple[int, int] | None:
     """None, an int s (→ s×s) or a pair (h, w) of positive ints."""
     if image_size is None:
         return None

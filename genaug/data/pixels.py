@@ -38,7 +38,7 @@ def array_to_batch(x: np.ndarray, notes: LoadNotes, name: str = "x") -> torch.Te
 
     A 4-D array whose last axis has 1, 3 or 4 entries is read as N×H×W×C, else as N×C×H×W.
     """
-    layout = _batch_layout(x, name)
+    layout = batch_layout(x, name)
     return _finish(_arrange(_to_uint8(x, notes, name, len(x)), layout), notes, name)
 
 
@@ -75,7 +75,7 @@ def conform(batches: list[torch.Tensor], image_size: tuple[int, int] | None, cha
     return torch.cat([_resize(_to_channels(b, channels), image_size) for b in batches])
 
 
-def _batch_layout(x: np.ndarray, name: str) -> str:
+def batch_layout(x: np.ndarray, name: str) -> str:
     if x.ndim == 2:
         side = math.isqrt(x.shape[1])
         example = f"{side}, {side}" if side * side == x.shape[1] else "H, W"

@@ -47,11 +47,11 @@ def decode_dataset(dataset: Dataset, classes: Sequence[object] | None) -> Decode
                 + f"; every item must be {'(image, label)' if labelled else 'an image'}, like dataset[0]"
             )
         try:
-            batches.append(_image_to_batch(item[0] if labelled else item, notes))
+            batches.append(dataset_image_to_batch(item[0] if labelled else item, notes))
         except DataError as e:
             raise DataError(f"dataset[{i}]: {e}") from e
         if labelled:
-            labels.append(_plain_label(item[1], i))
+            labels.append(plain_label(item[1], i))
     source = f"{type(dataset).__name__} ({n} items)"
     if labelled:
         codes, names = encode_labels(np.array(labels, dtype=object), n, classes, name="labels")
@@ -67,7 +67,7 @@ def _get(dataset: Dataset, i: int) -> object:
         raise DataError(f"reading dataset[{i}] failed with {type(e).__name__}: {e}") from e
 
 
-def _image_to_batch(image: object, notes: LoadNotes) -> torch.Tensor:
+def dataset_image_to_batch(image: object, notes: LoadNotes) -> torch.Tensor:
     """A PIL image, C×H×W tensor or H×W(×C) numpy array → uint8 1×C×H×W tensor."""
     if isinstance(image, Image.Image):
         return pil_to_batch(image, notes)
@@ -79,7 +79,7 @@ def _image_to_batch(image: object, notes: LoadNotes) -> torch.Tensor:
     raise DataError(f"images must be PIL images, tensors or numpy arrays, got {type(image).__name__}")
 
 
-def _plain_label(label: object, i: int) -> object:
+def plain_label(label: object, i: int) -> object:
     """A label as a plain Python value (one-element tensors and numpy scalars unwrapped)."""
     if isinstance(label, (torch.Tensor, np.ndarray)):
         size = label.numel() if isinstance(label, torch.Tensor) else label.size

@@ -1,6 +1,42 @@
-"""Measuring generators and their benefit: reference classifier, label fidelity."""
+"""Measuring generators and their benefit: the reference classifier, feature-space quality metrics (Fréchet
+distance, KID, precision/recall, density/coverage, memorisation, label fidelity) and the classical-augmentation
+baseline. The Fréchet distance here uses reference-CNN features and is not comparable with Inception FID."""
 
-from genaug.metrics.classifier import SmallCNN, accuracy, predict, train_classifier
+from genaug.metrics.classical import (
+    BatchClassicalAugment,
+    ClassicalConfig,
+    classical_albumentations,
+    classical_batch_augment,
+    classical_transforms,
+)
+from genaug.metrics.classifier import CLASSIFIERS, SmallCNN, accuracy, predict, train_classifier
+from genaug.metrics.features import extract_features
 from genaug.metrics.fidelity import label_fidelity
+from genaug.metrics.frechet import KID, frechet_distance, kid
+from genaug.metrics.manifold import manifold_scores
+from genaug.metrics.memorisation import Memorisation, memorised_fraction
+from genaug.metrics.quality import generator_quality
+from genaug.metrics.resnet import SmallResNet
 
-__all__ = ["SmallCNN", "accuracy", "label_fidelity", "predict", "train_classifier"]
+__all__ = [
+    "CLASSIFIERS",
+    "KID",
+    "BatchClassicalAugment",
+    "ClassicalConfig",
+    "Memorisation",
+    "SmallCNN",
+    "SmallResNet",
+    "accuracy",
+    "classical_albumentations",
+    "classical_batch_augment",
+    "classical_transforms",
+    "extract_features",
+    "frechet_distance",
+    "generator_quality",
+    "kid",
+    "label_fidelity",
+    "manifold_scores",
+    "memorised_fraction",
+    "predict",
+    "train_classifier",
+]

@@ -1,5 +1,5 @@
-"""A small CNN classifier trained on in-memory tensors: the reference model that labels synthetic images
-(label fidelity) and the default downstream classifier of the benchmarks."""
+"""A small CNN classifier trained on in-memory tensors: the reference model that labels and embeds synthetic images
+(label fidelity, feature-space quality metrics) and the default downstream classifier of the benchmarks."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ from collections.abc import Callable
 import torch
 import torch.nn.functional as F
 from torch import nn
+
+from genaug.metrics.resnet import SmallResNet
 
 
 class SmallCNN(nn.Module):
@@ -39,6 +41,11 @@ def as_float(images: torch.Tensor) -> torch.Tensor:
     return images.float().div_(255.0) if images.dtype == torch.uint8 else images.float()
 
 
+BatchAugment = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]  # (float images, labels) -> float images
+
+CLASSIFIERS: dict[str, type[nn.Module]] = {"small_cnn": SmallCNN, "resnet": SmallResNet}
+
+
 def train_classifier(
     images: torch.Tensor,
     labels: torch.Tensor,
@@ -47,25 +54,35 @@ def train_classifier(
     batch_size: int = 64,
     lr: float = 2e-3,
     seed: int = 0,
-    augment: Callable[[torch.Tensor], torch.Tensor] | None = None,
-) -> SmallCNN:
-    """Train a SmallCNN on N x C x H x W images (uint8 or float in [0, 1]) with AdamW and cosine decay.
+    augment: BatchAugment | None = None,
+    class_weights: torch.Tensor | None = None,
+    architecture: str = "small_cnn",
+) -> nn.Module:
+    """Train a classifier (``architecture``: a key of ``CLASSIFIERS``) on N x C x H x W images (uint8 or float in
+    [0, 1]) with AdamW and one-cycle decay.
 
-    ``augment`` maps a float batch to an augmented float batch of the same shape (it is given the batch
-    after sampling, so batch-level GPU-style augmentation stays cheap).
+    ``augment(x, y)`` maps each sampled float batch and its labels to an augmented float batch of the same shape
+    (batch-level, so it stays cheap, e.g. ``classical_batch_augment``). ``class_weights`` (K floats) weight the
+    cross-entropy loss per class, e.g. inverse class frequencies for long-tailed data.
     """
+    if architecture not in CLASSIFIERS:
+        raise ValueError(f"architecture must be one of {sorted(CLASSIFIERS)}, got {architecture!r}")
+    if class_weights is not None:
+        class_weights = torch.as_tensor(class_weights, dtype=torch.float32)
+        if class_weights.shape != (num_classes,):
+            raise ValueError(f"class_weights must hold one weight per class ({num_classes}), got {class_weights.shape}")
     torch.manual_seed(seed)
     batches = torch.Generator().manual_seed(seed)
-    model = SmallCNN(images.shape[1], num_classes)
+    model = CLASSIFIERS[architecture](images.shape[1], num_classes)
     optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=1e-4)
     schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=lr, total_steps=steps, pct_start=0.15)
     model.train()
     for _ in range(steps):
         idx = torch.randint(len(images), (min(batch_size, len(images)),), generator=batches)
-        x = as_float(images[idx])
+        x, y = as_float(images[idx]), labels[idx]
         if augment is not None:
-            x = augment(x)
-        loss = F.cross_entropy(model(x), labels[idx])
+            x = augment(x, y)
+        loss = F.cross_entropy(model(x), y, weight=class_weights)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
@@ -74,12 +91,21 @@ def train_classifier(
 
 
 @torch.no_grad()
-def predict(model: SmallCNN, images: torch.Tensor, batch_size: int = 512) -> torch.Tensor:
-    """Predicted class indices (int64, CPU) for uint8 or float images."""
+def map_batches(
+    fn: Callable[[torch.Tensor], torch.Tensor], images: torch.Tensor, batch_size: int, device: torch.device
+) -> torch.Tensor:
+    """``fn`` applied to float batches of ``images`` (uint8 or float) on ``device``; results joined on the CPU."""
+    return torch.cat(
+        [fn(as_float(images[i : i + batch_size]).to(device)).cpu() for i in range(0, len(images), batch_size)]
+    )
+
+
+def predict(model: nn.Module, images: torch.Tensor, batch_size: int = 512) -> torch.Tensor:
+    """Predicted class indices (int64, CPU) for uint8 or float images, in batches on the model's device."""
     model.eval()
-    return torch.cat([model(as_float(images[i : i + batch_size])).argmax(1) for i in range(0, len(images), batch_size)])
+    return map_batches(lambda x: model(x).argmax(1), images, batch_size, next(model.parameters()).device)
 
 
-def accuracy(model: SmallCNN, images: torch.Tensor, labels: torch.Tensor) -> float:
+def accuracy(model: nn.Module, images: torch.Tensor, labels: torch.Tensor) -> float:
     """Share of ``images`` whose predicted class equals ``labels``."""
     return float((predict(model, images) == labels.cpu()).float().mean())

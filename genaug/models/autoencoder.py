@@ -20,6 +20,8 @@ from torch import nn
 
 from genaug.models.base import EncodingModel, SeedLike, make_generator
 from genaug.models.blocks import DownsamplingTrunk, UpsamplingTrunk
+from genaug.models.inputs import ImageInput, as_image_batch, in_batches
+from genaug.models.latent_path import latent_end_point, latent_path
 from genaug.models.likelihood import (
     ReconstructionLikelihood,
     check_strength,
@@ -115,6 +117,76 @@ class Autoencoder(EncodingModel):
         codes = self.codes(self._as_batch(images))
         noise = torch.randn(codes.shape, generator=make_generator(generator)).to(self.device)
         return torch.sigmoid(self.decoder(codes + strength * self.code_std * noise))
+
+    @inference
+    def latent_features(self, images: ImageInput, batch_size: int = 256) -> torch.Tensor:
+        """Codes (N x latent_dim, on the model's device) of images in any form ``genaug.models.inputs`` accepts
+        (resized to the model's shape)."""
+        x = as_image_batch(images, self.image_shape)
+        return in_batches(lambda s: self.codes(x[s].to(self.device)), len(x), batch_size)
+
+    @inference
+    def anomaly_score(self, images: ImageInput, batch_size: int = 256) -> torch.Tensor:
+        """Reconstruction error per image (N, on the model's device): the mean squared difference between the
+        image and its reconstruction, over pixels and channels, in [0, 1]. Higher is more anomalous."""
+        x = as_image_batch(images, self.image_shape)
+
+        def squared_error(s: slice) -> torch.Tensor:
+            batch = x[s].to(self.device)
+            return (batch - torch.sigmoid(self.decoder(self.codes(batch)))).square().flatten(1).mean(dim=1)
+
+        return in_batches(squared_error, len(x), batch_size)
+
+    @inference
+    def translate(
+        self,
+        images: ImageInput,
+        target_labels: Sequence[int | str] | torch.Tensor | int | str,
+        source_labels: Sequence[int | str] | torch.Tensor | int | str | None = None,
+        batch_size: int = 256,
+    ) -> torch.Tensor:
+        """Class transfer by latent arithmetic (the decoder has no label to change): each code is moved by the
+        difference between the mean code of its target class and of its source class under the fitted density,
+        then decoded. What the class means do not capture is kept, so expect a weaker, blurrier transfer than
+        cvae's. ``source_labels=None`` takes each image's most likely class under the density. Images in [0, 1]
+        on the model's device."""
+        self._check_fitted()
+        x = as_image_batch(images, self.image_shape)
+        targets = self.labels_tensor(target_labels, len(x)).to(self.device)
+        sources = None if source_labels is None else self.labels_tensor(source_labels, len(x)).to(self.device)
+        means = self.class_code_means()  # K x d
+
+        def shift(s: slice) -> torch.Tensor:
+            codes = self.codes(x[s].to(self.device))  # n x d
+            source = self.class_log_likelihood(codes).argmax(dim=1) if sources is None else sources[s]
+            return torch.sigmoid(self.decoder(codes - means[source] + means[targets[s]]))
+
+        return in_batches(shift, len(x), batch_size)
+
+    def class_code_means(self) -> torch.Tensor:
+        """Mean code of each class under the fitted density (K x latent_dim): its mixture's weighted mean."""
+        self._check_fitted()
+        weights = self.density_logits.softmax(dim=1)  # K x M
+        return (weights[:, :, None] * self.density_means).sum(dim=1)
+
+    def class_log_likelihood(self, codes: torch.Tensor) -> torch.Tensor:
+        """log p(code | class) under the fitted density, N x K, for codes N x latent_dim on the device."""
+        self._check_fitted()
+        components = torch.distributions.MultivariateNormal(
+            self.density_means, scale_tril=self.density_scale_tril, validate_args=False
+        )  # batch shape K x M
+        log_prob = components.log_prob(codes[:, None, None, :].float())  # N x K x M
+        return (log_prob + self.density_logits.log_softmax(dim=1)).logsumexp(dim=2)
+
+    @inference
+    def interpolate(self, start: Any, end: Any, steps: int = 8, spherical: bool = False) -> torch.Tensor:
+        """``steps`` images (steps x C x H x W, on the model's device) decoded along a path between two codes.
+
+        ``start``/``end``: one image each (their codes are the end points) or latent points (1-D, ``latent_dim``
+        numbers). A straight line by default: the codes follow the fitted density, not a centred Gaussian.
+        """
+        a, b = (latent_end_point(p, self.latent_dim, self.latent_features) for p in (start, end))
+        return torch.sigmoid(self.decoder(latent_path(a, b, steps, spherical).to(self.device)))
 
     @inference
     def fit_density(self, images: torch.Tensor, labels: torch.Tensor) -> None:

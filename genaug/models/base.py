@@ -144,6 +144,26 @@ class GenerativeModel(nn.Module):
         """Images in [0, 1] for a batch of class indices; noise comes from ``generator`` (CPU)."""
         raise NotImplementedError
 
+    def anomaly_score(self, images: Any, **options: Any) -> torch.Tensor:
+        """One score per image, higher for images less like the training data; each family documents its score."""
+        raise self._lacks("anomaly_score")
+
+    def translate(self, images: Any, target_labels: Any, **options: Any) -> torch.Tensor:
+        """Class transfer: each image redrawn as its target class, keeping its style; families document how."""
+        raise self._lacks("translate")
+
+    def _lacks(self, method: str) -> NotImplementedError:
+        from genaug.models.registry import family_names, get_family
+
+        having = [
+            key
+            for key in family_names()
+            if getattr(get_family(key).model_class, method) is not getattr(GenerativeModel, method)
+        ]
+        return NotImplementedError(
+            f"{self.family or type(self).__name__} models have no {method}(); families with one: {having}"
+        )
+
     def save(self, directory: str | Path) -> Path:
         """Write ``config.json`` and ``weights.safetensors`` into ``directory`` (each atomically)."""
         from genaug.train.checkpoint import save_model
@@ -153,6 +173,8 @@ class GenerativeModel(nn.Module):
 
 class EncodingModel(GenerativeModel):
     """A family with an encoder (ae, cvae): images can be encoded, decoded, reconstructed and perturbed."""
+
+    perturb_uses_labels: ClassVar[bool] = False  # whether ``perturb`` decodes under the images' labels (cvae)
 
     def _as_batch(self, images: torch.Tensor) -> torch.Tensor:
         if not isinstance(images, torch.Tensor) or images.ndim != 4 or tuple(images.shape[1:]) != self.image_shape:

@@ -8,15 +8,20 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 from torch.nn.utils.parametrizations import spectral_norm
 
 from genaug.models.base import GenerativeModel
 from genaug.models.blocks import DownsamplingTrunk, UpsamplingTrunk
+from genaug.models.inputs import ImageInput, as_image_batch, in_batches
+from genaug.models.latent_path import latent_end_point, latent_path
+from genaug.models.likelihood import inference
 from genaug.models.registry import register_family
 from genaug.train.diffaugment import check_policy, diff_augment
 from genaug.train.ema import update_ema
@@ -36,6 +41,8 @@ class CGANConfig:
     betas: tuple[float, float] = (0.0, 0.9)  # Adam betas, as in SNGAN/BigGAN
     ema_decay: float = 0.999  # EMA of generator weights used for sampling (0 disables averaging)
     mismatch_weight: float = 1.0  # weight of real images paired with wrong labels as extra negatives for D
+    classifier_weight: float = 1.0  # weight of the auxiliary class loss: D classifies real images, G must make
+    # fakes that D's classifier assigns to their label (as in AC-GAN); 0 leaves class-following to projection
     diffaugment: list[str] | str = "auto"  # ops from genaug.train.diffaugment.POLICIES; auto adds color for RGB
 
     def resolved_for(self, images: torch.Tensor) -> CGANConfig:
@@ -54,6 +61,7 @@ class ProjectionDiscriminator(nn.Module):
         self.trunk = DownsamplingTrunk(image_shape, width, spectral=True)
         self.linear = spectral_norm(nn.Linear(self.trunk.out_channels, 1))
         self.embed = spectral_norm(nn.Embedding(num_classes, self.trunk.out_channels))
+        self.classifier = nn.Linear(self.trunk.out_channels, num_classes)  # auxiliary class logits
 
     def features(self, images: torch.Tensor) -> torch.Tensor:
         return self.trunk(images).sum(dim=(2, 3))  # N x C
@@ -78,6 +86,56 @@ class CGAN(GenerativeModel):
         """Images in [0, 1] from noise ``z`` (N x latent_dim) and class indices."""
         net = self.generator_ema if use_ema else self.generator
         return torch.sigmoid(net(z, labels))
+
+    @inference
+    def latent_features(self, images: ImageInput, batch_size: int = 256) -> torch.Tensor:
+        """The discriminator's pooled features (N x 8 * discriminator_width at most, on the model's device): a cgan
+        has no encoder, so this is its image embedding, for latent maps and linear probes. Images in any form
+        ``genaug.models.inputs`` accepts (resized to the model's shape)."""
+        x = as_image_batch(images, self.image_shape)
+        return in_batches(lambda s: self.discriminator.features(x[s].to(self.device)), len(x), batch_size)
+
+    @inference
+    def anomaly_score(
+        self,
+        images: ImageInput,
+        labels: Sequence[int | str] | torch.Tensor | int | str | None = None,
+        batch_size: int = 256,
+    ) -> torch.Tensor:
+        """Minus the discriminator's logit per image (N, on the model's device); higher is more anomalous.
+
+        The discriminator learnt to tell training images of a class (high logit) from the generator's fakes and
+        from real images with a wrong label (low logit), without augmentation here. ``labels``: the class each
+        image claims; None takes the class the discriminator finds most plausible. The score is a ranking, not a
+        density: it is tuned to the generator's last fakes and is usually weaker than ae/cvae scores.
+        """
+        x = as_image_batch(images, self.image_shape)
+        claimed = None if labels is None else self.labels_tensor(labels, len(x))
+
+        def score(s: slice) -> torch.Tensor:
+            features = self.discriminator.features(x[s].to(self.device))  # n x C
+            if claimed is not None:
+                return -self.discriminator.score(features, claimed[s].to(self.device))
+            per_class = [
+                self.discriminator.score(features, torch.full((len(features),), k, device=self.device))
+                for k in range(self.num_classes)
+            ]
+            return -torch.stack(per_class, dim=1).max(dim=1).values
+
+        return in_batches(score, len(x), batch_size)
+
+    @inference
+    def interpolate(
+        self, start: torch.Tensor, end: torch.Tensor, steps: int = 8, labels: int | str = 0, spherical: bool = True
+    ) -> torch.Tensor:
+        """``steps`` images (steps x C x H x W, on the model's device) generated along a path between two noise
+        vectors (1-D, ``latent_dim`` numbers; a cgan has no encoder, so not images), all of class ``labels``.
+        ``spherical``: slerp (suits the Gaussian noise), else a straight line."""
+        if isinstance(labels, (list, tuple)):
+            raise ValueError("a cgan interpolates within one class: pass labels as a single class index or name")
+        a, b = (latent_end_point(p, self.latent_dim, None) for p in (start, end))
+        z = latent_path(a, b, steps, spherical).to(self.device)
+        return self.generate(z, self.labels_tensor(labels, steps).to(self.device))
 
     def _sample_batch(self, labels: torch.Tensor, generator: torch.Generator, **options: Any) -> torch.Tensor:
         truncation = options.pop("truncation", None)
@@ -120,13 +178,15 @@ class CGANObjective(Objective):
 
     With more than one class, real images paired with a wrong label also count as negatives for the
     discriminator (the matching-aware loss of Reed et al., 2016): it must check the class, not only realism,
-    which makes the generator follow its label much sooner on small data.
+    which makes the generator follow its label much sooner on small data. An auxiliary classifier on D's features,
+    trained on real images only, adds a class loss to the generator's step (``classifier_weight``).
     """
 
     def __init__(self, model: CGAN, precision: Precision):
         super().__init__(model, precision)
         cfg = model.config
         self.policy = check_policy(cfg.diffaugment)
+        self.classifies = model.num_classes > 1 and cfg.classifier_weight > 0
         self.opt_g = torch.optim.Adam(model.generator.parameters(), lr=cfg.lr_generator, betas=tuple(cfg.betas))
         self.opt_d = torch.optim.Adam(model.discriminator.parameters(), lr=cfg.lr_discriminator, betas=tuple(cfg.betas))
 
@@ -153,13 +213,20 @@ class CGANObjective(Objective):
                 wrong = mismatched_labels(labels, model.num_classes)
                 d_wrong = model.discriminator.score(real_features, wrong).float()
                 d_loss = d_loss + model.config.mismatch_weight * torch.relu(1.0 + d_wrong).mean()
+            if self.classifies:
+                class_logits = model.discriminator.classifier(real_features).float()
+                d_loss = d_loss + model.config.classifier_weight * F.cross_entropy(class_logits, labels)
         self.precision.step(d_loss, self.opt_d)
 
         model.discriminator.requires_grad_(False)  # the generator step needs no discriminator gradients
         with self.precision.autocast():
             z = torch.randn(n, model.latent_dim, device=images.device)
             fake = model.generate(z, fake_labels, use_ema=False)
-            g_loss = hinge_generator_loss(model.discriminator(diff_augment(fake, self.policy), fake_labels).float())
+            fake_features = model.discriminator.features(diff_augment(fake, self.policy))
+            g_loss = hinge_generator_loss(model.discriminator.score(fake_features, fake_labels).float())
+            if self.classifies:
+                class_logits = model.discriminator.classifier(fake_features).float()
+                g_loss = g_loss + model.config.classifier_weight * F.cross_entropy(class_logits, fake_labels)
         self.precision.step(g_loss, self.opt_g)
         model.discriminator.requires_grad_(True)
         update_ema(model.generator_ema, model.generator, model.config.ema_decay, self._step_count())

@@ -19,6 +19,8 @@ from torch import nn
 
 from genaug.models.base import EncodingModel, SeedLike, make_generator
 from genaug.models.blocks import DownsamplingTrunk, UpsamplingTrunk
+from genaug.models.inputs import ImageInput, as_image_batch, in_batches
+from genaug.models.latent_path import class_blend, latent_end_point, latent_path
 from genaug.models.likelihood import (
     ReconstructionLikelihood,
     check_strength,
@@ -60,6 +62,8 @@ class CVAEConfig:
 
 class CVAE(EncodingModel):
     """Conditional VAE. ``sample(..., temperature=t)`` scales the prior's standard deviation."""
+
+    perturb_uses_labels = True
 
     def __init__(self, config: CVAEConfig, classes: Sequence[str], image_shape: Sequence[int]):
         super().__init__(config, classes, image_shape)
@@ -115,6 +119,83 @@ class CVAE(EncodingModel):
         noise = torch.randn(mean.shape, generator=make_generator(generator)).to(self.device)
         z = mean + strength * (0.5 * log_var).exp() * noise  # N x d
         return torch.sigmoid(self.decoder_logits(z, self._labels_for(labels, len(z))))
+
+    @inference
+    def latent_features(self, images: ImageInput, batch_size: int = 256) -> torch.Tensor:
+        """Posterior means (N x latent_dim, on the model's device) of images in any form ``genaug.models.inputs``
+        accepts (resized to the model's shape). beta > 1 pushes class information out of z into the label, so
+        these codes describe style more than class."""
+        x = as_image_batch(images, self.image_shape)
+        return in_batches(lambda s: self.posterior_params(x[s].to(self.device))[0], len(x), batch_size)
+
+    @inference
+    def anomaly_score(
+        self,
+        images: ImageInput,
+        labels: Labels | None = None,
+        samples: int = 1,
+        seed: SeedLike = 0,
+        batch_size: int = 256,
+    ) -> torch.Tensor:
+        """Negative ELBO per image in nats (N, on the model's device); higher is more anomalous.
+
+        -ELBO = E_q[-log p(x | z, y)] + KL(q(z | x) || N(0, I)), the expectation estimated with ``samples`` draws
+        of z (from ``seed``), the KL weighted 1 whatever ``beta`` training used: an upper bound on -log p(x | y).
+        ``labels``: the class each image claims (one for all, or one per image); None scores every image against
+        every class and keeps the best (lowest), for images of unknown class.
+        """
+        x = as_image_batch(images, self.image_shape)
+        if isinstance(samples, bool) or not isinstance(samples, int) or samples < 1:
+            raise ValueError(f"samples must be a positive integer, got {samples!r}")
+        claimed = None if labels is None else self.labels_tensor(labels, len(x))
+        # drawn up front, so the scores do not depend on batch_size
+        noise = torch.randn(len(x), samples, self.latent_dim, generator=make_generator(seed))  # N x S x d, CPU
+        return in_batches(
+            lambda s: self._negative_elbo(x[s], None if claimed is None else claimed[s], noise[s]), len(x), batch_size
+        )
+
+    def _negative_elbo(self, x: torch.Tensor, labels: torch.Tensor | None, noise: torch.Tensor) -> torch.Tensor:
+        x, noise = x.to(self.device), noise.to(self.device)
+        mean, log_var = self.posterior_params(x)  # N x d each
+        z = mean[:, None] + (0.5 * log_var).exp()[:, None] * noise  # N x S x d
+        n, s, d = z.shape
+        if labels is None:
+            candidates = [torch.full((n,), k, device=self.device) for k in range(self.num_classes)]
+        else:
+            candidates = [labels.to(self.device)]
+        z_flat, x_repeated = z.reshape(n * s, d), x.repeat_interleave(s, dim=0)  # (N*S) x d, (N*S) x C x H x W
+        nlls = [
+            self.likelihood.nll(self.decoder_logits(z_flat, y.repeat_interleave(s)), x_repeated).view(n, s).mean(1)
+            for y in candidates
+        ]  # one N-vector per candidate class
+        return torch.stack(nlls, dim=1).min(dim=1).values + gaussian_kl(mean.float(), log_var.float())
+
+    @inference
+    def translate(self, images: ImageInput, target_labels: Labels, batch_size: int = 256) -> torch.Tensor:
+        """Class transfer: each image's style code (its posterior mean; the encoder never sees the label) decoded
+        under its target class (one for all images, or one per image). Images in [0, 1] on the model's device."""
+        x = as_image_batch(images, self.image_shape)
+        targets = self.labels_tensor(target_labels, len(x)).to(self.device)
+        return in_batches(
+            lambda s: torch.sigmoid(self.decoder_logits(self.posterior_params(x[s].to(self.device))[0], targets[s])),
+            len(x),
+            batch_size,
+        )
+
+    @inference
+    def interpolate(
+        self, start: Any, end: Any, steps: int = 8, labels: Any = None, spherical: bool = True
+    ) -> torch.Tensor:
+        """``steps`` images (steps x C x H x W, on the model's device) decoded along a latent path.
+
+        ``start``/``end``: one image each (their posterior means are the end points) or latent points (1-D,
+        ``latent_dim`` numbers). ``labels``: one class for the whole path, or a pair (start class, end class) whose
+        one-hot codes are blended along the way, morphing the class too. ``spherical``: slerp, else a straight line.
+        """
+        a, b = (latent_end_point(p, self.latent_dim, self.latent_features) for p in (start, end))
+        codes = latent_path(a, b, steps, spherical)  # steps x d
+        classes = class_blend(labels, steps, self.class_index, self.num_classes)  # steps x K
+        return torch.sigmoid(self.decoder(torch.cat([codes, classes], dim=1).to(self.device)))
 
     def _sample_batch(self, labels: torch.Tensor, generator: torch.Generator, **options: Any) -> torch.Tensor:
         temperature = sampling_temperature("cvae", options)

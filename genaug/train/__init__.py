@@ -3,6 +3,7 @@
 from genaug.train.checkpoint import load
 from genaug.train.config import TrainerConfig
 from genaug.train.fit import fit
+from genaug.train.streaming import StreamingData
 from genaug.train.trainer import Trainer
 
-__all__ = ["Trainer", "TrainerConfig", "fit", "load"]
+__all__ = ["StreamingData", "Trainer", "TrainerConfig", "fit", "load"]

@@ -10,7 +10,7 @@ class TrainerConfig:
     """Settings of the training loop; plain data, instantiated by Hydra from ``recipes/trainer/``."""
 
     steps: int = 3000  # optimisation steps (one batch each)
-    batch_size: int = 64  # images per step; lowered to the data set size if that is smaller
+    batch_size: int = 64  # images per step over all processes (torchrun: each rank takes batch_size / ranks)
     seed: int = 0  # seeds weight init, batch order and training noise
     device: str = "auto"  # auto (CUDA, then MPS, then CPU), cpu, cuda, cuda:1, mps
     precision: str = "auto"  # auto (bf16/fp16 autocast on CUDA, fp32 elsewhere), 32, bf16, fp16
@@ -23,9 +23,18 @@ class TrainerConfig:
     num_threads: int | None = None  # CPU threads for torch (None: torch's default)
     progress: bool = True  # show a tqdm progress bar
     tensorboard: bool = True  # also log to out/tensorboard when tensorboard is installed
+    memory_budget_mb: float = 4096  # data larger than this (as uint8) is streamed by DataLoader workers
+    num_workers: int = 2  # DataLoader worker processes when streaming
+    channels_last: bool = False  # channels-last memory format (faster convolutions on recent GPUs)
+    compile: bool = False  # torch.compile the conv trunks (slow first steps, then faster on GPUs)
 
     def __post_init__(self) -> None:
         for name in ("steps", "batch_size", "log_every", "sample_every", "checkpoint_every", "grid_per_class"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"trainer.{name} must be a positive integer, got {value!r}")
+        if isinstance(self.num_workers, bool) or not isinstance(self.num_workers, int) or self.num_workers < 0:
+            raise ValueError(f"trainer.num_workers must be an integer >= 0, got {self.num_workers!r}")
+        budget = self.memory_budget_mb
+        if isinstance(budget, bool) or not isinstance(budget, (int, float)) or not budget >= 0:
+            raise ValueError(f"trainer.memory_budget_mb must be a number >= 0 (megabytes), got {budget!r}")

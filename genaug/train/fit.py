@@ -30,6 +30,7 @@ def fit(
     hyper-parameters (e.g. ``latent_dim``); an unknown name raises a ValueError listing both.
     """
     from genaug.data import load
+    from genaug.train.streaming import StreamingData
 
     spec = get_family(family)
     trainer_keys = {f.name for f in dataclasses.fields(TrainerConfig)}
@@ -42,5 +43,5 @@ def fit(
         )
     trainer_config = TrainerConfig(steps=steps, seed=seed, **{k: v for k, v in options.items() if k in trainer_keys})
     model_config = spec.config_class(**{k: v for k, v in options.items() if k in model_keys})
-    images = load(data, image_size=image_size, channels=channels)
+    images = data if isinstance(data, StreamingData) else load(data, image_size=image_size, channels=channels)
     return Trainer(trainer_config, out).fit(images, model_config)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import torch
 
@@ -11,9 +11,18 @@ PRECISIONS = ("auto", "32", "bf16", "fp16")
 
 
 class Precision:
-    """Runs forward passes under autocast and steps optimisers, scaling gradients when fp16 needs it."""
+    """Runs forward passes under autocast and steps optimisers, scaling gradients when fp16 needs it.
 
-    def __init__(self, device: torch.device, mode: str = "auto"):
+    ``gradient_sync`` (set for multi-process training) is called with each optimiser between the backward pass
+    and the step, to average its gradients over the processes.
+    """
+
+    def __init__(
+        self,
+        device: torch.device,
+        mode: str = "auto",
+        gradient_sync: Callable[[torch.optim.Optimizer], None] | None = None,
+    ):
         if mode not in PRECISIONS:
             raise ValueError(f"precision must be one of {PRECISIONS}, got {mode!r}")
         if mode == "auto":
@@ -27,6 +36,7 @@ class Precision:
         self.mode = mode
         self.dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(mode)
         self.scaler = torch.amp.GradScaler("cuda") if mode == "fp16" else None
+        self.gradient_sync = gradient_sync
 
     @contextlib.contextmanager
     def autocast(self) -> Iterator[None]:
@@ -41,8 +51,12 @@ class Precision:
         optimizer.zero_grad(set_to_none=True)
         if self.scaler is None:
             loss.backward()
+            if self.gradient_sync is not None:
+                self.gradient_sync(optimizer)
             optimizer.step()
         else:
             self.scaler.scale(loss).backward()
+            if self.gradient_sync is not None:
+                self.gradient_sync(optimizer)  # scaled gradients: an inf on any rank reaches every rank
             self.scaler.step(optimizer)
             self.scaler.update()

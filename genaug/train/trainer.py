@@ -1,4 +1,4 @@
-"""The training loop: in-memory batches, progress bar, metrics, sample grids, atomic checkpoints, resume."""
+"""The training loop (one process or many): batches, progress bar, metrics, sample grids, checkpoints, resume."""
 
 from __future__ import annotations
 
@@ -17,6 +17,8 @@ from tqdm.auto import tqdm
 from genaug.errors import CheckpointError, TrainingDivergedError
 from genaug.models.base import GenerativeModel
 from genaug.models.registry import family_of_config
+from genaug.train.acceleration import accelerate
+from genaug.train.batches import LoaderBatches, MemoryBatches, draw_indices
 from genaug.train.checkpoint import (
     CONFIG_FILE,
     TRAIN_STATE_FILE,
@@ -28,9 +30,11 @@ from genaug.train.checkpoint import (
 )
 from genaug.train.config import TrainerConfig
 from genaug.train.device import resolve_device
+from genaug.train.distributed import ProcessGroup, noise_seed, rank_rng_state, restore_rank_rng
 from genaug.train.metrics_log import METRICS_FILE, MetricsLog
 from genaug.train.objective import Objective
 from genaug.train.precision import Precision
+from genaug.train.streaming import StreamingData, fit_memory_budget
 
 if TYPE_CHECKING:
     from genaug.data import ImageSet
@@ -44,67 +48,108 @@ class Trainer:
 
     ``out`` ends up holding ``config.json`` + ``weights.safetensors`` (load with ``genaug.load``),
     ``train_state.safetensors`` (for ``resume``), ``metrics.csv`` and ``samples/step_XXXXXX.png``.
+    Data within ``config.memory_budget_mb`` is held on the device; larger data is streamed by DataLoader
+    workers. Under ``torchrun`` the processes train one model together and only rank 0 writes.
     """
 
     def __init__(self, config: TrainerConfig, out: str | Path):
         self.config = config
         self.out = Path(out)
 
-    def fit(self, data: ImageSet, model_config: Any) -> GenerativeModel:
+    def fit(self, data: ImageSet | StreamingData, model_config: Any) -> GenerativeModel:
+        """Train a model of ``model_config``'s family on ``data`` and return it (in eval mode).
+
+        Under ``torchrun`` every process runs this; they train one model together (see genaug.train.distributed).
+        """
+        if self.config.num_threads:
+            torch.set_num_threads(self.config.num_threads)
+        group = ProcessGroup.join(self.config.device)
+        try:
+            return self._fit(data, model_config, group)
+        finally:
+            if group is not None:
+                group.close()
+
+    def _fit(self, data: ImageSet | StreamingData, model_config: Any, group: ProcessGroup | None) -> GenerativeModel:
         cfg = self.config
-        if cfg.num_threads:
-            torch.set_num_threads(cfg.num_threads)
-        device = resolve_device(cfg.device)
+        device = group.device if group is not None else resolve_device(cfg.device)
+        is_main = group is None or group.is_main
+        data, reference, streamed = fit_memory_budget(data, cfg.memory_budget_mb, cfg.seed, cfg.num_workers)
         family = family_of_config(model_config)
-        model_config = model_config.resolved_for(data.images)
+        model_config = model_config.resolved_for(reference.images)
         torch.manual_seed(cfg.seed)  # weight initialisation
         model = family.model_class(model_config, data.classes, data.image_shape).to(device)
-        objective = family.objective_class(model, Precision(device, cfg.precision))
+        accelerate(model, cfg.channels_last, cfg.compile)
+        sync = group.average_gradients if group is not None else None
+        objective = family.objective_class(model, Precision(device, cfg.precision, sync))
         batch_size = self._batch_size(len(data))
+        per_rank_batch_size = group.per_rank_batch(batch_size) if group is not None else batch_size
+        shard = group.shard if group is not None else _whole_batch
         batches = torch.Generator().manual_seed(cfg.seed)
-        start = self._prepare_out(model, objective, batches, device)
+        start = self._start(model, objective, batches, device, group)
         training_info = {
             "seed": cfg.seed,
             "batch_size": batch_size,
+            "world_size": group.world_size if group is not None else 1,
+            "per_rank_batch_size": per_rank_batch_size,
+            "streamed": streamed,
             "data_source": data.source,
             "num_images": len(data),
             "trainer": dataclasses.asdict(cfg),
         }
         if start >= cfg.steps:
             return model.eval()
-        images = data.images.to(device)
-        labels = data.labels.to(device)
-        log = MetricsLog(self.out, start, cfg.tensorboard)
+        if streamed:
+            steps_left = cfg.steps - start
+            source = LoaderBatches(data, batches, batch_size, steps_left, shard, device, cfg.num_workers, cfg.seed)
+        else:
+            source = MemoryBatches(data, device)
+        log = MetricsLog(self.out, start, cfg.tensorboard) if is_main else None
         running: dict[str, torch.Tensor] = {}
         window_start, window_steps, last_checked = time.perf_counter(), 0, start
-        bar = tqdm(total=cfg.steps, initial=start, disable=not cfg.progress, desc=f"{family.key} training", unit="step")
+        bar = tqdm(
+            total=cfg.steps,
+            initial=start,
+            disable=not (cfg.progress and is_main),
+            desc=f"{family.key} training",
+            unit="step",
+        )
         try:
             for step in range(start + 1, cfg.steps + 1):
-                idx = torch.randint(len(data), (batch_size,), generator=batches).to(device)
-                losses = objective.train_step(images[idx].float().div_(255.0), labels[idx])
+                images, labels = source.take(shard(draw_indices(batches, len(data), batch_size)))
+                if cfg.channels_last:
+                    images = images.contiguous(memory_format=torch.channels_last)
+                losses = objective.train_step(images, labels)
                 for name, value in losses.items():
                     running[name] = running.get(name, 0.0) + value
                 window_steps += 1
                 last = step == cfg.steps
                 if step % cfg.log_every == 0 or step % cfg.checkpoint_every == 0 or last:
+                    if group is not None:
+                        running = group.mean(running)
                     means = self._check_finite(running, window_steps, last_checked, step)
                     elapsed = time.perf_counter() - window_start
                     means["images_per_sec"] = window_steps * batch_size / max(elapsed, 1e-9)
-                    log.write(step, means)
+                    if log is not None:
+                        log.write(step, means)
                     bar.set_postfix({k: f"{v:.3g}" for k, v in means.items()}, refresh=False)
                     running, window_steps, last_checked = {}, 0, step
                     window_start = time.perf_counter()
                 bar.update(1)
                 if step % cfg.sample_every == 0 or step % cfg.checkpoint_every == 0 or last:
-                    objective.prepare_for_sampling(data.images, data.labels)
-                if step % cfg.sample_every == 0 or last:
+                    if group is not None:
+                        group.broadcast_module(model, buffers_only=True)
+                    objective.prepare_for_sampling(reference.images, reference.labels)
+                if (step % cfg.sample_every == 0 or last) and log is not None:
                     log.add_grid(self._save_grid(model, step), step)
                 if step % cfg.checkpoint_every == 0 or last:
-                    self._checkpoint(model, objective, batches, step, training_info)
+                    self._checkpoint(model, objective, batches, step, training_info, group)
                     window_start = time.perf_counter()  # checkpoint time is not training throughput
         finally:
             bar.close()
-            log.close()
+            source.close()
+            if log is not None:
+                log.close()
         return model.eval()
 
     def _batch_size(self, num_images: int) -> int:
@@ -117,10 +162,40 @@ class Trainer:
         )
         return num_images
 
-    def _prepare_out(
-        self, model: GenerativeModel, objective: Objective, batches: torch.Generator, device: torch.device
+    def _start(
+        self,
+        model: GenerativeModel,
+        objective: Objective,
+        batches: torch.Generator,
+        device: torch.device,
+        group: ProcessGroup | None,
     ) -> int:
-        """Create ``out``, or resume from it; returns the step to start after."""
+        """Prepare ``out`` (rank 0 only) and restore a resumed run's state on every rank; the step to start after."""
+        if group is None:
+            state = self._prepare_out(model)
+        else:
+            state = group.on_main(lambda: self._prepare_out(model))
+            group.broadcast_module(model)  # rank 0's initial or resumed weights
+        if state is None:
+            if group is not None and not group.is_main:
+                torch.manual_seed(noise_seed(self.config.seed, group.rank, 0))  # each rank its own training noise
+            return 0
+        for name, optimizer in objective.optimizers().items():
+            optimizer.load_state_dict(state["optimizers"][name])
+        scaler = objective.precision.scaler
+        if scaler is not None and state.get("grad_scaler"):
+            scaler.load_state_dict(state["grad_scaler"])
+        rng = state["rng"]
+        torch.set_rng_state(rng["torch"])
+        batches.set_state(rng["batches"])
+        if group is not None:
+            restore_rank_rng(group, rng, self.config.seed, int(state["step"]))
+        elif device.type == "cuda" and rng.get("cuda"):
+            torch.cuda.set_rng_state_all(list(rng["cuda"]))
+        return int(state["step"])
+
+    def _prepare_out(self, model: GenerativeModel) -> dict[str, Any] | None:
+        """Create ``out``, or read the run to resume from it (weights into ``model``; the rest is returned)."""
         cfg = self.config
         state_file = self.out / TRAIN_STATE_FILE
         existing = [p for p in (CONFIG_FILE, WEIGHTS_FILE, TRAIN_STATE_FILE) if (self.out / p).exists()]
@@ -139,19 +214,9 @@ class Trainer:
         for stale in self.out.glob(".*.tmp"):  # left by a run killed while writing a file
             stale.unlink()
         if not (cfg.resume and state_file.exists()) or cfg.overwrite:
-            return 0
+            return None
         self._check_same_run(model)
-        state = load_training_state(self.out, model)
-        for name, optimizer in objective.optimizers().items():
-            optimizer.load_state_dict(state["optimizers"][name])
-        scaler = objective.precision.scaler
-        if scaler is not None and state.get("grad_scaler"):
-            scaler.load_state_dict(state["grad_scaler"])
-        torch.set_rng_state(state["rng"]["torch"])
-        batches.set_state(state["rng"]["batches"])
-        if device.type == "cuda" and state["rng"].get("cuda"):
-            torch.cuda.set_rng_state_all(list(state["rng"]["cuda"]))
-        return int(state["step"])
+        return load_training_state(self.out, model)
 
     def _check_same_run(self, model: GenerativeModel) -> None:
         record = read_config(self.out)
@@ -191,7 +256,13 @@ class Trainer:
         return make_grid(images, nrow=per_class, padding=1)
 
     def _checkpoint(
-        self, model: GenerativeModel, objective: Objective, batches: torch.Generator, step: int, info: dict
+        self,
+        model: GenerativeModel,
+        objective: Objective,
+        batches: torch.Generator,
+        step: int,
+        info: dict,
+        group: ProcessGroup | None,
     ) -> None:
         bad = [name for name, p in model.state_dict().items() if p.is_floating_point() and not torch.isfinite(p).all()]
         if bad:
@@ -199,18 +270,23 @@ class Trainer:
                 f"weights {bad[:3]} are NaN/inf at step {step}; the last good checkpoint is kept in {self.out}"
             )
         scaler = objective.precision.scaler
-        state = {
-            "step": step,
-            "optimizers": {name: opt.state_dict() for name, opt in objective.optimizers().items()},
-            "grad_scaler": scaler.state_dict() if scaler is not None else None,
-            "rng": {
-                "torch": torch.get_rng_state(),
-                "batches": batches.get_state(),
-                "cuda": tuple(torch.cuda.get_rng_state_all()) if model.device.type == "cuda" else None,
-            },
-        }
-        save_training_state(self.out, model, state)
-        save_model(model, self.out, training={**info, "step": step})
+        rng = {"torch": torch.get_rng_state(), "batches": batches.get_state(), "cuda": None}
+        if group is not None:
+            group.check_replicas(model)
+            rng["ranks"] = group.gather(rank_rng_state(group.device))
+        elif model.device.type == "cuda":
+            rng["cuda"] = tuple(torch.cuda.get_rng_state_all())
+        if group is None or group.is_main:
+            state = {
+                "step": step,
+                "optimizers": {name: opt.state_dict() for name, opt in objective.optimizers().items()},
+                "grad_scaler": scaler.state_dict() if scaler is not None else None,
+                "rng": rng,
+            }
+            save_training_state(self.out, model, state)
+            save_model(model, self.out, training={**info, "step": step, "images_seen": step * info["batch_size"]})
+        if group is not None:
+            group.barrier()  # the files exist when any rank moves on (or returns)
 
 
 def json_like(value: Any) -> Any:
@@ -220,3 +296,8 @@ def json_like(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [json_like(v) for v in value]
     return value
+
+
+def _whole_batch(indices: torch.Tensor) -> torch.Tensor:
+    """A single process trains on the whole batch."""
+    return indices

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 import torch
@@ -113,3 +114,13 @@ def test_loaded_and_saved_models_know_their_checkpoint(tiny_runs, tmp_path):
     model.save(tmp_path / "copy")
     assert model.checkpoint_dir == (tmp_path / "copy").resolve()
     assert genaug.load(tmp_path / "copy").weights_sha256 == model.weights_sha256
+
+
+def test_atomic_files_get_the_usual_permissions(tmp_path):
+    old = os.umask(0o022)
+    try:
+        with atomic_path(tmp_path / "f.txt") as tmp:
+            tmp.write_text("x")
+    finally:
+        os.umask(old)
+    assert (tmp_path / "f.txt").stat().st_mode & 0o777 == 0o644

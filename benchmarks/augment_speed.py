@@ -1,0 +1,237 @@
+"""Speed benchmark of GenerativeAugment (torchvision form), on MNIST-5k, on this machine:
+
+- throughput: images/second through a DataLoader (2 forked workers) with ``GenerativeAugment(p=1)``, fed from the
+  sample bank (default ``bank_size``: 16 per class for a CPU model) vs one ``model.sample(1)`` per call
+  (``bank_size=1``), and with ``mode="perturb"`` (ae), where each call runs the encoder and decoder on its image;
+- per-call overhead, in this process: the transform's time per call vs the bare model call it wraps;
+- the cost users feel: wall time of one epoch of a SmallCNN training loop (batch 64, the same 2 workers) with the
+  classical pipeline alone vs ``GenerativeAugment(p=0.5)`` followed by the same classical pipeline.
+
+Models have the default recipe's size (speed does not depend on how long they trained), trained for a few steps
+here unless given: ``cgan=DIR`` and ``ae=DIR`` take existing checkpoints (28×28 gray, 10 classes).
+
+    python -m benchmarks.augment_speed                        # trains the models (a minute), then measures
+    python -m benchmarks.augment_speed cgan=runs/mnist-cgan ae=runs/mnist-ae epochs=3 workers=2 threads=1
+
+``threads`` (default 1) sets torch's threads in the main process. On 2 cores next to 2 busy workers (and on a
+shared machine), 2 OpenMP threads make each SmallCNN step several times slower than 1 (measured: 0.9 s vs 0.15 s).
+
+Writes benchmarks/results/augment_speed.{md,json}. Targets (2 CPU cores): the epoch with GenerativeAugment takes at
+most 1.25× the classical one; bank throughput is at least 5× one-at-a-time.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import resource
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torch.utils.data import DataLoader, Dataset
+from torchvision.transforms import v2
+
+import genaug
+from genaug.data import ImageSet
+from genaug.metrics import SmallCNN
+from genaug.metrics.classical import classical_transforms
+from genaug.models.base import GenerativeModel
+from genaug.transforms import GenerativeAugment
+
+RESULTS = Path(__file__).parent / "results"
+TARGET_EPOCH_RATIO = 1.25
+TARGET_BANK_SPEEDUP = 5.0
+
+
+class TransformedImages(Dataset):
+    """An ImageSet whose (image, label) samples go through a v2 transform."""
+
+    def __init__(self, images: ImageSet, transform: v2.Transform):
+        self.images, self.transform = images, transform
+
+    def __len__(self) -> int:
+        return len(self.images)
+
+    def __getitem__(self, i: int) -> tuple[torch.Tensor, int]:
+        return self.transform(*self.images[i])
+
+
+def trained_model(family: str, checkpoint: str | None, steps: int) -> GenerativeModel:
+    """The checkpoint given, or a default-size model trained for ``steps`` steps on MNIST-5k."""
+    if checkpoint:
+        return genaug.load(checkpoint)
+    out = RESULTS / "augment_speed_runs" / family
+    every = {"sample_every": 10**9, "checkpoint_every": 10**9}
+    quiet = {"progress": False, "tensorboard": False, "overwrite": True}
+    return genaug.fit("mnist5k", family=family, steps=steps, out=out, **quiet, **every)
+
+
+def loader(images: ImageSet, transform: v2.Transform, workers: int, shuffle: bool = False) -> DataLoader:
+    return DataLoader(
+        TransformedImages(images, transform),
+        batch_size=64,
+        shuffle=shuffle,
+        num_workers=workers,
+        multiprocessing_context="fork" if workers else None,
+    )
+
+
+def images_per_second(images: ImageSet, transform: v2.Transform, workers: int) -> float:
+    """Images/s of one pass over ``images`` through ``transform`` in a DataLoader (worker start-up included)."""
+    torch.manual_seed(0)
+    start = time.perf_counter()
+    count = sum(len(batch) for batch, _ in loader(images, transform, workers))
+    return count / (time.perf_counter() - start)
+
+
+def seconds_per_call(call: Any, calls: int) -> float:
+    call()  # warm-up: first-use loading, allocator
+    start = time.perf_counter()
+    for _ in range(calls):
+        call()
+    return (time.perf_counter() - start) / calls
+
+
+def training_epoch(images: ImageSet, transform: v2.Transform, workers: int) -> dict[str, float]:
+    """One epoch of SmallCNN training (AdamW, batch 64) on samples from ``transform``: its wall time, and the CPU
+    time of the training process and of the DataLoader workers (which exit at the end of the epoch)."""
+    torch.manual_seed(0)
+    model = SmallCNN(images.image_shape[0], images.num_classes)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=2e-3)
+    model.train()
+    workers_before, main_before, start = children_cpu_seconds(), time.process_time(), time.perf_counter()
+    for x, y in loader(images, transform, workers, shuffle=True):
+        loss = F.cross_entropy(model(x), y)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+    return {
+        "wall": time.perf_counter() - start,
+        "main_cpu": time.process_time() - main_before,
+        "workers_cpu": children_cpu_seconds() - workers_before,
+    }
+
+
+def children_cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def main(argv: list[str]) -> None:
+    options = dict(arg.split("=", 1) for arg in argv)
+    fit_steps = int(options.pop("fit_steps", 20))
+    epochs = int(options.pop("epochs", 3))
+    workers = int(options.pop("workers", 2))
+    torch.set_num_threads(int(options.pop("threads", 1)))  # the training loop's; each worker uses 1
+    cgan = trained_model("cgan", options.pop("cgan", None), fit_steps)
+    ae = trained_model("ae", options.pop("ae", None), fit_steps)
+    if options:
+        raise ValueError(f"unknown option(s) {sorted(options)}; valid: cgan, ae, fit_steps, epochs, workers, threads")
+    data = genaug.data.load("mnist5k")
+    to_float = v2.ToDtype(torch.float32, scale=True)
+    classical = classical_transforms(channels=1)
+
+    throughput = {
+        "bank (default bank_size: 16 on CPU)": images_per_second(data, GenerativeAugment(cgan, p=1.0), workers),
+        "one at a time (bank_size=1)": images_per_second(data, GenerativeAugment(cgan, p=1.0, bank_size=1), workers),
+        "perturb (ae, per call)": images_per_second(data, GenerativeAugment(ae, p=1.0, mode="perturb"), workers),
+        "no augmentation": images_per_second(data, v2.Identity(), workers),
+    }
+    print(throughput, flush=True)
+
+    image = data.images[0]
+    replace_call = GenerativeAugment(cgan, p=1.0, bank_size=1)
+    perturb_call = GenerativeAugment(ae, p=1.0, mode="perturb", strength=1.0)
+    calls = {
+        "GenerativeAugment(bank_size=1), replace": seconds_per_call(lambda: replace_call(image, 3), 300),
+        "model.sample(1)": seconds_per_call(lambda: cgan.sample(1, labels=3), 300),
+        "model.sample(16), per image": seconds_per_call(lambda: cgan.sample(16, labels=3), 20) / 16,
+        "GenerativeAugment, perturb": seconds_per_call(lambda: perturb_call(image), 300),
+        "model.perturb(1 image)": seconds_per_call(lambda: ae.perturb(image[None], 1.0), 300),
+    }
+    print(calls, flush=True)
+
+    arms = {
+        "classical": v2.Compose([classical, to_float]),
+        "GenerativeAugment(p=0.5) + classical": v2.Compose([GenerativeAugment(cgan, p=0.5), classical, to_float]),
+    }
+    epoch_times: dict[str, list[dict[str, float]]] = {name: [] for name in arms}
+    for _ in range(epochs):  # arms interleaved, so drifting load from other processes hits both alike
+        for name, transform in arms.items():
+            epoch_times[name].append(training_epoch(data, transform, workers))
+            print(name, epoch_times[name][-1], flush=True)
+
+    synthetic_per_epoch = 0.5 * len(data)  # p = 0.5
+    floor = synthetic_per_epoch * calls["model.sample(16), per image"]  # CPU s/epoch the generator needs at least
+    report = build_report(argv, workers, throughput, calls, epoch_times)
+    report["generation_cpu_floor_s_per_epoch"] = round(floor, 2)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "augment_speed.json").write_text(json.dumps(report, indent=2) + "\n")
+    md = markdown(report)
+    (RESULTS / "augment_speed.md").write_text(md)
+    print(md)
+
+
+def build_report(argv, workers, throughput, calls, epoch_times) -> dict[str, Any]:
+    cpu = platform.processor() or platform.machine()
+    classical, augmented = (statistics.median(t["wall"] for t in times) for times in epoch_times.values())
+    speedup = throughput["bank (default bank_size: 16 on CPU)"] / throughput["one at a time (bank_size=1)"]
+    return {
+        "command": " ".join(["python -m benchmarks.augment_speed", *argv]),
+        "machine": f"{cpu}, {os.cpu_count()} cores, torch {torch.__version__}, "
+        f"{torch.get_num_threads()} torch thread(s) in the main process",
+        "load_average_1_5_15min": [round(v, 2) for v in os.getloadavg()],  # > cores: other work shared the CPU
+        "dataloader_workers": workers,
+        "throughput_images_per_s": {k: round(v, 1) for k, v in throughput.items()},
+        "per_call_ms": {k: round(v * 1e3, 3) for k, v in calls.items()},
+        "epoch_s": {k: [{m: round(t, 2) for m, t in epoch.items()} for epoch in v] for k, v in epoch_times.items()},
+        "epoch_ratio": round(augmented / classical, 3),
+        "bank_speedup": round(speedup, 2),
+        "targets_met": {
+            f"epoch ratio <= {TARGET_EPOCH_RATIO}": augmented / classical <= TARGET_EPOCH_RATIO,
+            f"bank speedup >= {TARGET_BANK_SPEEDUP}": speedup >= TARGET_BANK_SPEEDUP,
+        },
+    }
+
+
+def markdown(report: dict[str, Any]) -> str:
+    throughput = "\n".join(f"| {k} | {v} |" for k, v in report["throughput_images_per_s"].items())
+    calls = "\n".join(f"| {k} | {v} |" for k, v in report["per_call_ms"].items())
+    epochs = "\n".join(
+        f"| {k} | {median(v, 'wall')} | {', '.join(str(e['wall']) for e in v)} | {median(v, 'main_cpu')} "
+        f"| {median(v, 'workers_cpu')} |"
+        for k, v in report["epoch_s"].items()
+    )
+    targets = "\n".join(f"- {k}: {'met' if v else 'NOT met'}" for k, v in report["targets_met"].items())
+    return (
+        f"Command: `{report['command']}`  \nMachine: {report['machine']}  \n"
+        f"Load average (1, 5, 15 min) at the end: {report['load_average_1_5_15min']}  \n"
+        f"DataLoader: {report['dataloader_workers']} forked workers, batch 64; MNIST-5k (5000 images, 28×28 gray); "
+        "models of the default recipe size.\n\n"
+        "Throughput of GenerativeAugment(p=1) over one pass of MNIST-5k (worker start-up included):\n\n"
+        f"| pipeline | images/s |\n|---|---|\n{throughput}\n\n"
+        f"Bank vs one at a time: {report['bank_speedup']}×\n\n"
+        "Time per call in the main process (one 28×28 image; the bank refills with model.sample(16)):\n\n"
+        f"| call | ms |\n|---|---|\n{calls}\n\n"
+        "One epoch of SmallCNN training (79 steps of batch 64); CPU seconds are medians over the epochs:\n\n"
+        "| pipeline | median epoch (s) | epochs (s) | training process CPU (s) | workers CPU (s) |\n"
+        f"|---|---|---|---|---|\n{epochs}\n\n"
+        f"Epoch ratio (with / without GenerativeAugment): {report['epoch_ratio']}×  \n"
+        "Generator floor: 2500 synthetic images per epoch (p = 0.5) × model.sample(16) per image = "
+        f"{report['generation_cpu_floor_s_per_epoch']} s of worker CPU per epoch, whatever the bank does.\n\n"
+        f"Targets:\n{targets}\n"
+    )
+
+
+def median(epochs: list[dict[str, float]], measure: str) -> float:
+    return round(statistics.median(epoch[measure] for epoch in epochs), 2)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

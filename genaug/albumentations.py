@@ -1,0 +1,8 @@
+"""albumentations transforms backed by a trained genaug model: ``A.Compose([GenerativeAugment(model), ...])``.
+
+Importing this module also registers the transform, so ``A.from_dict``/``A.load`` can rebuild saved pipelines.
+"""
+
+from genaug.augment.albumentations_transform import GenerativeAugment
+
+__all__ = ["GenerativeAugment"]

@@ -1,0 +1,88 @@
+"""GenerativeAugment as a torchvision v2 transform (``genaug.transforms.GenerativeAugment``)."""
+
+from __future__ import annotations
+
+import numbers
+import threading
+from pathlib import Path
+from typing import Any
+
+import PIL.Image
+import torch
+from torchvision import tv_tensors
+from torchvision.transforms import v2
+
+from genaug.augment.modes import SEED_BOUND, AugmentSettings, GenerativeAugmenter
+from genaug.models.base import GenerativeModel
+
+LABEL_RULE = (
+    "GenerativeAugment takes the first int (or 0-d integer tensor) in the sample as its class label; "
+    "pass (image, label) pairs, e.g. transform(image, 3), or use it as a Dataset's transforms= on (image, label)"
+)
+
+# The label found by check_inputs, read by make_params of the same call (both run in one forward, in one thread).
+_CALL = threading.local()
+
+
+def is_pure_tensor(value: Any) -> bool:
+    return isinstance(value, torch.Tensor) and not isinstance(value, tv_tensors.TVTensor)
+
+
+def find_label(flat_inputs: list[Any]) -> Any:
+    """The sample's class label: its first int or 0-d integer tensor (None if it has none)."""
+    for value in flat_inputs:
+        if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+            return value
+        if is_pure_tensor(value) and value.ndim == 0 and not value.is_floating_point() and value.dtype != torch.bool:
+            return value
+    return None
+
+
+class GenerativeAugment(v2.Transform):
+    """With probability ``p``, replace an image by a synthetic one of its class, or perturb it through the model.
+
+    Args:
+        model: a trained genaug model (``genaug.load(...)``) or its checkpoint directory.
+        p: probability of augmenting a sample.
+        mode: ``"replace"`` (a synthetic image of the sample's class) or ``"perturb"`` (ae, cvae: a variation of
+            the image itself, through the model's encoder).
+        strength: perturb: standard deviations of noise added to the image's code.
+        bank_size: replace: synthetic images made per class in one batch and handed out one by one, per process
+            (None: 16 for a model on the CPU, 256 on a GPU). ``persistent_workers=True`` keeps DataLoader workers'
+            banks from one epoch to the next.
+
+    Images: PIL, uint8 or float [0, 1] tensors and ``tv_tensors.Image``, C×H×W with 1 or 3 channels, any size; the
+    result has the input's type, dtype, value range, channels and size. Other inputs (labels, masks, boxes) pass
+    through unchanged. The class label is the first int or 0-d integer tensor in the sample (``(image, label)``).
+
+    Randomness comes from torch's global RNG, so ``torch.manual_seed`` and DataLoader worker seeding make an
+    epoch reproducible; use it in DataLoader workers (fork or spawn) for speed. A model with a checkpoint directory
+    travels to spawned workers by path and is loaded there once, on the CPU.
+    """
+
+    _transformed_types = (tv_tensors.Image, PIL.Image.Image, is_pure_tensor)
+
+    def __init__(
+        self,
+        model: GenerativeModel | str | Path,
+        p: float = 0.5,
+        mode: str = "replace",
+        strength: float = 1.0,
+        bank_size: int | None = None,
+    ):
+        super().__init__()
+        settings = AugmentSettings(mode=mode, p=p, strength=strength, bank_size=bank_size)
+        self.p, self.mode, self.strength, self.bank_size = p, mode, strength, bank_size
+        self._augmenter = GenerativeAugmenter(model, settings, label_hint=LABEL_RULE)
+
+    def check_inputs(self, flat_inputs: list[Any]) -> None:
+        _CALL.label = find_label(flat_inputs)
+
+    def make_params(self, flat_inputs: list[Any]) -> dict[str, Any]:
+        applied = bool(torch.rand(()) < self.p)
+        seed = int(torch.randint(0, SEED_BOUND, (), dtype=torch.int64))  # drawn on every call: see SampleBank
+        draw = self._augmenter.draw(applied, _CALL.label, seed, stream=("torch", torch.initial_seed()))
+        return {"draw": draw}
+
+    def transform(self, inpt: Any, params: dict[str, Any]) -> Any:
+        return self._augmenter.apply(inpt, params["draw"])

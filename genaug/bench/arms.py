@@ -1,0 +1,168 @@
+"""The benchmark's arms: each turns one training subset (and maybe a generator) into a classifier's training plan.
+
+Every arm trains the same downstream classifier for the same number of steps; arms differ only in the data
+and augmentation they feed it. Balanced-budget arms (``BALANCED_ARMS``) and long-tailed arms
+(``IMBALANCED_ARMS``) are listed in registries; an arm with ``uses_generator`` runs once per family.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import torch
+
+from genaug.bench.config import BenchConfig
+from genaug.bench.mixing import (
+    BatchAugment,
+    PerturbReal,
+    ReplaceWithSynthetic,
+    compose,
+    synthetic_pool,
+    synthetic_top_up,
+)
+from genaug.data import ImageSet
+from genaug.metrics.classical import classical_batch_augment
+from genaug.models.base import EncodingModel, GenerativeModel
+
+
+@dataclass
+class TrainingPlan:
+    """What a classifier trains on: images (uint8 or float), labels, an optional batch function and loss weights."""
+
+    images: torch.Tensor
+    labels: torch.Tensor
+    augment: BatchAugment | None = None
+    class_weights: torch.Tensor | None = None
+
+
+@dataclass
+class ArmInputs:
+    """One run's inputs: the labelled subset, the settings, the run seed and (for generator arms) the model."""
+
+    train: ImageSet
+    config: BenchConfig
+    seed: int
+    generator: GenerativeModel | None = None
+
+
+@dataclass(frozen=True)
+class Arm:
+    name: str
+    plan: Callable[[ArmInputs], TrainingPlan]
+    uses_generator: bool
+    description: str
+
+
+def _classical(inputs: ArmInputs) -> BatchAugment:
+    return classical_batch_augment(seed=inputs.seed)
+
+
+def _pool(inputs: ArmInputs) -> tuple[torch.Tensor, torch.Tensor]:
+    return synthetic_pool(inputs.generator, inputs.config.pool_per_class, seed=inputs.seed)
+
+
+def _perturb_fn(model: GenerativeModel) -> Callable[..., torch.Tensor]:
+    """``(x, y, strength, generator) -> perturbed x`` for an encoding family (the cvae perturbs under y)."""
+    if not isinstance(model, EncodingModel):
+        raise ValueError(f"bench.mode=perturb needs a family with an encoder (ae, cvae), not {model.family}")
+
+    def perturb(x: torch.Tensor, y: torch.Tensor, strength: float, generator: torch.Generator) -> torch.Tensor:
+        labels = {"labels": y} if model.perturb_uses_labels else {}
+        return model.perturb(x, strength=strength, generator=generator, **labels)
+
+    return perturb
+
+
+def _with_synthetic(inputs: ArmInputs, classical: bool) -> TrainingPlan:
+    cfg, train = inputs.config, inputs.train
+    extra = [_classical(inputs)] if classical else []
+    if cfg.mode == "perturb":
+        mix = PerturbReal(_perturb_fn(inputs.generator), cfg.synthetic_fraction, cfg.perturb_strength, inputs.seed)
+        return TrainingPlan(train.images, train.labels, compose(mix, *extra))
+    pool, pool_labels = _pool(inputs)
+    if cfg.mode == "replace":
+        mix = ReplaceWithSynthetic(pool, pool_labels, cfg.synthetic_fraction, inputs.seed)
+        return TrainingPlan(train.images, train.labels, compose(mix, *extra))
+    # mode == "dataset": a fixed synthetic set, sized so that it makes up synthetic_fraction of the union
+    ratio = cfg.synthetic_fraction / (1.0 - cfg.synthetic_fraction)
+    want = torch.tensor(train.class_counts()) + torch.round(torch.tensor(train.class_counts()) * ratio).long()
+    images, labels = synthetic_top_up(train.images, train.labels, pool, pool_labels, want)
+    return TrainingPlan(images, labels, compose(*extra) if extra else None)
+
+
+def _real(inputs: ArmInputs) -> TrainingPlan:
+    return TrainingPlan(inputs.train.images, inputs.train.labels)
+
+
+def _classical_plan(inputs: ArmInputs) -> TrainingPlan:
+    return TrainingPlan(inputs.train.images, inputs.train.labels, _classical(inputs))
+
+
+def _synthetic_only(inputs: ArmInputs) -> TrainingPlan:
+    pool, pool_labels = _pool(inputs)
+    return TrainingPlan(pool, pool_labels)
+
+
+def _class_weighted(inputs: ArmInputs) -> TrainingPlan:
+    counts = torch.tensor(inputs.train.class_counts(), dtype=torch.float32)
+    weights = counts.sum() / (len(counts) * counts)  # "balanced" weights, as in scikit-learn
+    return TrainingPlan(inputs.train.images, inputs.train.labels, class_weights=weights)
+
+
+def _oversample(inputs: ArmInputs) -> TrainingPlan:
+    """Duplicate each class's images (cycling through them) up to the largest class."""
+    train = inputs.train
+    largest = max(train.class_counts())
+    idx = []
+    for k in range(train.num_classes):
+        members = torch.nonzero(train.labels == k).flatten()
+        idx.append(members.repeat(-(-largest // len(members)))[:largest])
+    idx = torch.cat(idx)
+    return TrainingPlan(train.images[idx], train.labels[idx])
+
+
+def _genaug_balance(inputs: ArmInputs) -> TrainingPlan:
+    """Top every class up to the largest with synthetic images of that class."""
+    train = inputs.train
+    largest = max(train.class_counts())
+    pool, pool_labels = synthetic_pool(inputs.generator, largest, seed=inputs.seed)
+    want = torch.full((train.num_classes,), largest)
+    images, labels = synthetic_top_up(train.images, train.labels, pool, pool_labels, want)
+    return TrainingPlan(images, labels)
+
+
+BALANCED_ARMS = {
+    arm.name: arm
+    for arm in [
+        Arm("real", _real, False, "real images only"),
+        Arm("classical", _classical_plan, False, "real images with classical augmentation"),
+        Arm("real+synthetic", lambda i: _with_synthetic(i, classical=False), True, "real + synthetic images"),
+        Arm(
+            "classical+synthetic",
+            lambda i: _with_synthetic(i, classical=True),
+            True,
+            "real + synthetic, then classical augmentation on every image",
+        ),
+        Arm("synthetic_only", _synthetic_only, True, "synthetic images only (classification accuracy score)"),
+    ]
+}
+
+IMBALANCED_ARMS = {
+    arm.name: arm
+    for arm in [
+        Arm("real", _real, False, "real images only"),
+        Arm("class_weighted", _class_weighted, False, "real images, loss weighted by inverse class frequency"),
+        Arm("oversample", _oversample, False, "minority images duplicated up to the largest class"),
+        Arm("classical", _classical_plan, False, "real images with classical augmentation"),
+        Arm("genaug_balance", _genaug_balance, True, "classes topped up with synthetic images to the largest"),
+    ]
+}
+
+
+def check_arms(names: list[str], registry: dict[str, Arm], setting: str) -> list[Arm]:
+    """The arms named in ``names``; an unknown name raises a ValueError listing the valid ones."""
+    unknown = [n for n in names if n not in registry]
+    if unknown:
+        raise ValueError(f"unknown arm(s) {unknown} in bench.{setting}; valid arms: {sorted(registry)}")
+    return [registry[n] for n in names]

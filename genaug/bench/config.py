@@ -1,0 +1,68 @@
+"""BenchConfig: what the downstream-benefit benchmark measures (plain data, instantiated by Hydra)."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+MODES = ("replace", "perturb", "dataset")
+
+
+@dataclass
+class BenchConfig:
+    """Settings of ``genaug-bench``; mirrored by ``recipes/bench/*.yaml``."""
+
+    per_class: list[int] = field(default_factory=lambda: [10, 20, 50, 100])  # labelled budgets N per class
+    seeds: int = 5  # repetitions per budget (subset draw, generator and classifier seeds)
+    test_size: float = 0.3  # fixed stratified test split that no generator or classifier ever trains on
+    split_seed: int = 0  # seed of that split
+    reference_size: float = 0.25  # share of the rest kept for the reference CNN of the quality metrics
+    families: list[str] = field(default_factory=lambda: ["cgan", "cvae", "ae"])  # generators to compare
+    arms: list[str] = field(
+        default_factory=lambda: ["real", "classical", "real+synthetic", "classical+synthetic", "synthetic_only"]
+    )  # balanced-budget arms; the synthetic ones run once per family
+    generator_steps: int = 1500  # training steps of each generator (on the N-per-class subset only)
+    generator_batch_size: int = 64
+    classifier: str = "small_cnn"  # "small_cnn" or "resnet"
+    classifier_steps: int = 800  # training steps of each downstream classifier
+    classifier_batch_size: int = 64
+    classifier_lr: float = 2e-3
+    mode: str = "replace"  # how synthetic images enter training: replace | perturb | dataset
+    synthetic_fraction: float = 0.5  # share of each training batch that is synthetic
+    pool_per_class: int = 500  # synthetic images drawn per class for replace / synthetic_only
+    perturb_strength: float = 1.0  # posterior / code standard deviations, for mode=perturb
+    imbalance_ratios: list[float] = field(default_factory=lambda: [10.0, 50.0])  # long-tailed scenario
+    imbalance_max_per_class: int = 100  # images of the largest class in the long-tailed scenario
+    imbalance_arms: list[str] = field(
+        default_factory=lambda: ["real", "class_weighted", "oversample", "classical", "genaug_balance"]
+    )
+    quality: bool = True  # also measure each generator (Frechet distance, KID, precision/recall, ...)
+
+    def __post_init__(self) -> None:
+        if self.mode not in MODES:
+            raise ValueError(f"bench.mode must be one of {list(MODES)}, got {self.mode!r}")
+        if not 0.0 <= self.synthetic_fraction < 1.0:
+            raise ValueError(f"bench.synthetic_fraction must be in [0, 1), got {self.synthetic_fraction}")
+        for name in ("seeds", "generator_steps", "classifier_steps", "pool_per_class", "imbalance_max_per_class"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"bench.{name} must be a positive integer, got {value!r}")
+        if not self.per_class or any(int(n) < 1 for n in self.per_class):
+            raise ValueError(f"bench.per_class must be a non-empty list of positive budgets, got {self.per_class}")
+        if any(float(r) < 1 for r in self.imbalance_ratios):
+            raise ValueError(
+                f"bench.imbalance_ratios must be >= 1 (largest / smallest class), got {self.imbalance_ratios}"
+            )
+        self.per_class = [int(n) for n in self.per_class]
+        self.imbalance_ratios = [float(r) for r in self.imbalance_ratios]
+
+    def fingerprint(self, data_description: dict[str, Any]) -> str:
+        """A hash of everything that changes a result row's meaning (not which budgets, seeds or arms run)."""
+        settings = dataclasses.asdict(self)
+        for row_key in ("per_class", "seeds", "families", "arms", "imbalance_ratios", "imbalance_arms", "quality"):
+            settings.pop(row_key)
+        text = json.dumps({"bench": settings, "data": data_description}, sort_keys=True)
+        return hashlib.sha256(text.encode()).hexdigest()[:16]

@@ -1,0 +1,81 @@
+"""Result files that survive interruption: one CSV row per finished run, appended and flushed at once.
+
+A rerun reads the rows already there and skips their runs. A ``bench_meta.json`` beside the CSVs records the
+configuration fingerprint; results of a different configuration are never mixed into the same directory.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from genaug.errors import GenaugError
+from genaug.train.atomic import atomic_write_text
+
+META_FILE = "bench_meta.json"
+
+
+class ResultsMismatchError(GenaugError):
+    """The output directory holds results of another benchmark configuration."""
+
+
+def claim_directory(out: Path, fingerprint: str, description: dict[str, Any]) -> None:
+    """Create ``out`` for this configuration, or check that its results come from the same one."""
+    out.mkdir(parents=True, exist_ok=True)
+    meta = out / META_FILE
+    if meta.exists():
+        recorded = json.loads(meta.read_text())
+        if recorded.get("fingerprint") != fingerprint:
+            raise ResultsMismatchError(
+                f"{out} holds results of a different benchmark configuration (see {meta}); refusing to mix them. "
+                f"Use another out= directory, or delete {out} to start over"
+            )
+        return
+    atomic_write_text(meta, json.dumps({"fingerprint": fingerprint, **description}, indent=2, default=str) + "\n")
+
+
+class ResultsFile:
+    """Rows of one CSV, keyed by ``key_fields``; ``append`` writes a row to disk before returning."""
+
+    def __init__(self, path: Path, fields: Sequence[str], key_fields: Sequence[str]):
+        self.path, self.fields, self.key_fields = Path(path), list(fields), list(key_fields)
+        self.rows: list[dict[str, str]] = []
+        if self.path.exists():
+            self._drop_partial_last_line()
+            with self.path.open(newline="") as f:
+                reader = csv.DictReader(f)
+                if reader.fieldnames != self.fields:
+                    raise ResultsMismatchError(
+                        f"{self.path} has columns {reader.fieldnames}, expected {self.fields}; "
+                        "it was written by another version of the benchmark. Use another out= directory"
+                    )
+                self.rows = list(reader)
+        self._done = {self._key(row) for row in self.rows}
+
+    def _key(self, row: dict[str, Any]) -> tuple[str, ...]:
+        return tuple(str(row[k]) for k in self.key_fields)
+
+    def _drop_partial_last_line(self) -> None:
+        """A process killed mid-write can leave half a row; drop it, the run is redone."""
+        data = self.path.read_bytes()
+        if data and not data.endswith(b"\n"):
+            self.path.write_bytes(data[: data.rfind(b"\n") + 1])
+
+    def done(self, **key: Any) -> bool:
+        return self._key(key) in self._done
+
+    def append(self, row: dict[str, Any]) -> None:
+        new = not self.path.exists() or self.path.stat().st_size == 0
+        with self.path.open("a", newline="") as f:
+            writer = csv.DictWriter(f, fieldnames=self.fields)
+            if new:
+                writer.writeheader()
+            writer.writerow(row)
+            f.flush()
+            os.fsync(f.fileno())
+        self.rows.append({k: str(v) for k, v in row.items()})
+        self._done.add(self._key(row))

@@ -1,0 +1,209 @@
+"""The downstream-benefit protocol: budgets x seeds x arms, generators trained on each subset only.
+
+Splits (all stratified and fixed by ``split_seed``): a test split that no generator or classifier trains on; a
+reference split for the reference CNN of the quality metrics; the rest is the pool that labelled subsets are
+drawn from (nested across budgets for one seed). Every result row is appended to ``results.csv`` as soon as
+it is measured, and every generator keeps its checkpoint, so an interrupted benchmark resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+from sklearn.metrics import balanced_accuracy_score, recall_score
+from tqdm.auto import tqdm
+
+from genaug.bench.arms import BALANCED_ARMS, IMBALANCED_ARMS, Arm, ArmInputs, TrainingPlan, check_arms
+from genaug.bench.config import BenchConfig
+from genaug.bench.results import ResultsFile, claim_directory
+from genaug.data import ImageSet, long_tailed_subset, per_class_subset, train_test_split
+from genaug.errors import DataError
+from genaug.metrics import generator_quality, predict, train_classifier
+from genaug.models.base import GenerativeModel
+from genaug.models.registry import get_family
+from genaug.train import Trainer, TrainerConfig
+
+RESULT_FIELDS = [
+    "scenario", "per_class", "imbalance_ratio", "seed", "arm", "family", "mode", "train_images",
+    "accuracy", "balanced_accuracy", "minority_recall", "seconds",
+]  # fmt: skip
+RESULT_KEY = ["scenario", "per_class", "imbalance_ratio", "seed", "arm", "family"]
+QUALITY_KEY = ["scenario", "per_class", "imbalance_ratio", "seed", "family"]
+QUALITY_METRICS = [
+    "frechet_distance", "kid_mean", "kid_std", "precision", "recall", "density", "coverage",
+    "label_fidelity", "memorised_fraction",
+]  # fmt: skip
+QUALITY_SAMPLES_PER_CLASS = 100
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One labelled training subset: a balanced budget or a long-tailed draw, for one seed."""
+
+    name: str  # "balanced" or "long_tailed"
+    per_class: int  # images per class (balanced) or of the largest class (long-tailed)
+    imbalance_ratio: float  # largest / smallest class; 1 for balanced
+    seed: int
+
+    @property
+    def key(self) -> dict[str, Any]:
+        return {
+            "scenario": self.name,
+            "per_class": self.per_class,
+            "imbalance_ratio": self.imbalance_ratio,
+            "seed": self.seed,
+        }
+
+    @property
+    def tag(self) -> str:
+        return f"{self.name}-n{self.per_class}-r{self.imbalance_ratio:g}-s{self.seed}"
+
+    def draw(self, pool: ImageSet) -> ImageSet:
+        if self.name == "balanced":
+            return per_class_subset(pool, self.per_class, seed=self.seed)
+        return long_tailed_subset(pool, self.per_class, self.imbalance_ratio, seed=self.seed)
+
+
+def scenarios(config: BenchConfig) -> list[Scenario]:
+    balanced = [Scenario("balanced", n, 1.0, s) for n in config.per_class for s in range(config.seeds)]
+    long_tailed = [
+        Scenario("long_tailed", config.imbalance_max_per_class, r, s)
+        for r in config.imbalance_ratios
+        for s in range(config.seeds)
+    ]
+    return balanced + (long_tailed if config.imbalance_arms else [])
+
+
+def check_budgets(config: BenchConfig, pool: ImageSet) -> None:
+    """Fail before any training when a budget needs more images than a class of the pool holds."""
+    need = max([*config.per_class, config.imbalance_max_per_class if config.imbalance_ratios else 0])
+    for name, have in zip(pool.classes, pool.class_counts(), strict=True):
+        if have < need:
+            raise DataError(
+                f"class {name!r} has {have} images left for training after the test and reference splits, but "
+                f"the largest budget needs {need}; lower bench.per_class / bench.imbalance_max_per_class, or "
+                "bench.test_size / bench.reference_size"
+            )
+
+
+class Benchmark:
+    """Runs (or resumes) the benchmark of ``config`` on ``data``, writing into ``out``."""
+
+    def __init__(
+        self,
+        config: BenchConfig,
+        data: ImageSet,
+        out: str | Path,
+        model_configs: dict[str, Any] | None = None,
+        progress: bool = True,
+    ):
+        self.config, self.data, self.out, self.progress = config, data, Path(out), progress
+        self.balanced_arms = check_arms(config.arms, BALANCED_ARMS, "arms")
+        self.imbalanced_arms = check_arms(config.imbalance_arms, IMBALANCED_ARMS, "imbalance_arms")
+        configs = model_configs or {}
+        self.model_configs = {f: configs.get(f) or get_family(f).config_class() for f in config.families}
+        rest, self.test = train_test_split(data, test_size=config.test_size, seed=config.split_seed)
+        self.pool, self.reference_set = train_test_split(rest, test_size=config.reference_size, seed=config.split_seed)
+        check_budgets(config, self.pool)
+
+    def description(self) -> dict[str, Any]:
+        """The data set and generator settings, part of the results' fingerprint."""
+        return {
+            "data_source": self.data.source,
+            "num_images": len(self.data),
+            "classes": self.data.classes,
+            "image_shape": list(self.data.image_shape),
+            "generators": {f: repr(c) for f, c in self.model_configs.items()},
+        }
+
+    def run(self) -> Path:
+        cfg = self.config
+        description = self.description()
+        claim_directory(self.out, cfg.fingerprint(description), {"config": cfg.__dict__, "data": description})
+        results = ResultsFile(self.out / "results.csv", RESULT_FIELDS, RESULT_KEY)
+        quality = ResultsFile(self.out / "quality.csv", [*QUALITY_KEY, *QUALITY_METRICS], QUALITY_KEY)
+        reference = None
+        todo = scenarios(cfg)
+        for scenario in tqdm(todo, desc="genaug-bench", unit="subset", disable=not self.progress):
+            arms = self.balanced_arms if scenario.name == "balanced" else self.imbalanced_arms
+            train = scenario.draw(self.pool)
+            for arm in arms:
+                if not arm.uses_generator and not results.done(**scenario.key, arm=arm.name, family=""):
+                    self._measure(results, scenario, arm, ArmInputs(train, cfg, scenario.seed), family="")
+            for family in cfg.families:
+                pending = [
+                    a for a in arms if a.uses_generator and not results.done(**scenario.key, arm=a.name, family=family)
+                ]
+                wants_quality = cfg.quality and not quality.done(**scenario.key, family=family)
+                if not pending and not wants_quality:
+                    continue
+                model = self._generator(scenario, family, train)
+                if wants_quality:
+                    if reference is None:
+                        reference = self._reference_classifier()
+                    quality.append({**scenario.key, "family": family, **self._quality(model, reference, train)})
+                for arm in pending:
+                    self._measure(results, scenario, arm, ArmInputs(train, cfg, scenario.seed, model), family)
+        return self.out
+
+    def _generator(self, scenario: Scenario, family: str, train: ImageSet) -> GenerativeModel:
+        """The family's generator for this subset: trained once, kept on disk, resumed after an interruption."""
+        cfg = self.config
+        trainer = TrainerConfig(
+            steps=cfg.generator_steps, batch_size=cfg.generator_batch_size, seed=scenario.seed, resume=True,
+            progress=False, tensorboard=False, sample_every=cfg.generator_steps, checkpoint_every=500,
+        )  # fmt: skip
+        return Trainer(trainer, self.out / "generators" / scenario.tag / family).fit(train, self.model_configs[family])
+
+    def _reference_classifier(self) -> torch.nn.Module:
+        cfg = self.config
+        return train_classifier(
+            self.reference_set.images, self.reference_set.labels, self.data.num_classes,
+            steps=cfg.classifier_steps, batch_size=cfg.classifier_batch_size, lr=cfg.classifier_lr, seed=cfg.split_seed,
+        )  # fmt: skip
+
+    def _quality(self, model: GenerativeModel, reference: torch.nn.Module, train: ImageSet) -> dict[str, float]:
+        labels = torch.arange(model.num_classes).repeat_interleave(QUALITY_SAMPLES_PER_CLASS)
+        synthetic = model.sample(len(labels), labels=labels, seed=0).cpu()
+        measured = generator_quality(reference, train.images, self.test.images, synthetic, labels)
+        return {k: round(float(measured[k]), 5) for k in QUALITY_METRICS}
+
+    def _measure(self, results: ResultsFile, scenario: Scenario, arm: Arm, inputs: ArmInputs, family: str) -> None:
+        start = time.perf_counter()
+        plan = arm.plan(inputs)
+        classifier = self._train_classifier(plan, scenario.seed)
+        scores = evaluate(classifier, self.test, inputs.train)
+        results.append({
+            **scenario.key, "arm": arm.name, "family": family,
+            "mode": self.config.mode if arm.uses_generator else "", "train_images": len(plan.images),
+            **scores, "seconds": round(time.perf_counter() - start, 1),
+        })  # fmt: skip
+
+    def _train_classifier(self, plan: TrainingPlan, seed: int) -> torch.nn.Module:
+        cfg = self.config
+        return train_classifier(
+            plan.images, plan.labels, self.data.num_classes, steps=cfg.classifier_steps,
+            batch_size=cfg.classifier_batch_size, lr=cfg.classifier_lr, seed=seed, augment=plan.augment,
+            class_weights=plan.class_weights, architecture=cfg.classifier,
+        )  # fmt: skip
+
+
+def evaluate(classifier: torch.nn.Module, test: ImageSet, train: ImageSet) -> dict[str, float | str]:
+    """Accuracy, balanced accuracy and minority recall (mean recall of the half of the classes with the fewest
+    training images; blank when the training subset is balanced) on the test split."""
+    predicted = predict(classifier, test.images).numpy()
+    truth = test.labels.numpy()
+    counts = torch.tensor(train.class_counts())
+    minority = ""
+    if counts.min() < counts.max():
+        fewest = torch.argsort(counts, stable=True)[: max(1, len(counts) // 2)].tolist()
+        minority = round(float(recall_score(truth, predicted, labels=fewest, average="macro", zero_division=0)), 5)
+    return {
+        "accuracy": round(float((predicted == truth).mean()), 5),
+        "balanced_accuracy": round(float(balanced_accuracy_score(truth, predicted)), 5),
+        "minority_recall": minority,
+    }

@@ -1,0 +1,24 @@
+"""Euclidean nearest-neighbour distances between feature sets, in row chunks so memory stays O(chunk x N)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import torch
+
+
+def distance_chunks(
+    queries: torch.Tensor, keys: torch.Tensor, chunk: int = 1024
+) -> Iterator[tuple[slice, torch.Tensor]]:
+    """(rows, distances from ``queries[rows]`` to every key) for consecutive blocks of ``chunk`` query rows."""
+    for start in range(0, len(queries), chunk):
+        rows = slice(start, start + chunk)
+        yield rows, torch.cdist(queries[rows], keys)  # c x N_keys
+
+
+def kth_nearest_distance(queries: torch.Tensor, keys: torch.Tensor, k: int, chunk: int = 1024) -> torch.Tensor:
+    """Distance from each query to its ``k``-th nearest key (k = 1: the nearest). When ``queries`` are the keys
+    themselves, each point is its own nearest neighbour, so pass k + 1 for the k-th *other* point."""
+    if not 1 <= k <= len(keys):
+        raise ValueError(f"k must be between 1 and the number of keys ({len(keys)}), got {k}")
+    return torch.cat([d.topk(k, dim=1, largest=False).values[:, -1] for _, d in distance_chunks(queries, keys, chunk)])

@@ -1,0 +1,37 @@
+"""A narrow ResNet for small images: the stronger of the benchmark's two downstream classifiers."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+from torchvision.models.resnet import BasicBlock
+
+
+def _stage(in_channels: int, channels: int, stride: int) -> nn.Sequential:
+    """Two torchvision BasicBlocks; the first changes width / resolution through a 1x1 projection shortcut."""
+    shortcut = None
+    if stride != 1 or in_channels != channels:
+        shortcut = nn.Sequential(nn.Conv2d(in_channels, channels, 1, stride, bias=False), nn.BatchNorm2d(channels))
+    return nn.Sequential(BasicBlock(in_channels, channels, stride, shortcut), BasicBlock(channels, channels))
+
+
+class SmallResNet(nn.Module):
+    """ResNet-14 style (3x3 stem, three stages of two BasicBlocks, widths 32/64/128, no stem downsampling so
+    8 px inputs keep a spatial map); same ``features``/``head`` interface as ``SmallCNN``."""
+
+    feature_dim = 128
+
+    def __init__(self, in_channels: int, num_classes: int):
+        super().__init__()
+        self.body = nn.Sequential(
+            nn.Conv2d(in_channels, 32, 3, padding=1, bias=False), nn.BatchNorm2d(32), nn.ReLU(),
+            _stage(32, 32, 1), _stage(32, 64, 2), _stage(64, self.feature_dim, 2),
+            nn.AdaptiveAvgPool2d(1), nn.Flatten(),
+        )  # fmt: skip
+        self.head = nn.Linear(self.feature_dim, num_classes)
+
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        return self.body(x * 2.0 - 1.0)  # N x 128
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.features(x))  # N x K logits

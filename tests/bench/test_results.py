@@ -1,0 +1,44 @@
+"""Result files: rows survive a crash, reruns skip finished runs, other configurations are refused."""
+
+from __future__ import annotations
+
+import pytest
+
+from genaug.bench.results import ResultsFile, ResultsMismatchError, claim_directory
+
+FIELDS, KEY = ["seed", "arm", "accuracy"], ["seed", "arm"]
+
+
+def test_appended_rows_are_on_disk_and_skipped_on_rerun(tmp_path):
+    path = tmp_path / "results.csv"
+    first = ResultsFile(path, FIELDS, KEY)
+    assert not first.done(seed=0, arm="real")
+    first.append({"seed": 0, "arm": "real", "accuracy": 0.9})
+    again = ResultsFile(path, FIELDS, KEY)
+    assert again.done(seed=0, arm="real") and not again.done(seed=1, arm="real")
+    assert again.rows == [{"seed": "0", "arm": "real", "accuracy": "0.9"}]
+
+
+def test_a_half_written_last_row_is_dropped_and_redone(tmp_path):
+    path = tmp_path / "results.csv"
+    ResultsFile(path, FIELDS, KEY).append({"seed": 0, "arm": "real", "accuracy": 0.9})
+    with path.open("a") as f:
+        f.write("1,classi")  # killed mid-write
+    results = ResultsFile(path, FIELDS, KEY)
+    assert len(results.rows) == 1 and not results.done(seed=1, arm="classical")
+    results.append({"seed": 1, "arm": "classical", "accuracy": 0.8})
+    assert ResultsFile(path, FIELDS, KEY).done(seed=1, arm="classical")
+
+
+def test_results_with_other_columns_are_refused(tmp_path):
+    path = tmp_path / "results.csv"
+    path.write_text("seed,arm\n0,real\n")
+    with pytest.raises(ResultsMismatchError, match="results.csv"):
+        ResultsFile(path, FIELDS, KEY)
+
+
+def test_a_directory_of_another_configuration_is_refused(tmp_path):
+    claim_directory(tmp_path, "abc", {"data": "x"})
+    claim_directory(tmp_path, "abc", {"data": "x"})  # same configuration: resume
+    with pytest.raises(ResultsMismatchError, match="bench_meta.json"):
+        claim_directory(tmp_path, "def", {"data": "y"})

@@ -1,0 +1,70 @@
+"""The benchmark protocol end to end on tiny settings: rows, resume, summary, and its bad-input errors."""
+
+from __future__ import annotations
+
+import csv
+
+import pytest
+
+from genaug.bench import BenchConfig, Benchmark, ResultsMismatchError, write_summary
+from genaug.errors import DataError
+from tests.train.tiny import tiny_config
+
+TINY_BENCH = dict(
+    per_class=[4], seeds=1, test_size=0.3, reference_size=0.25, families=["cvae"], generator_steps=6,
+    generator_batch_size=16, classifier_steps=6, classifier_batch_size=16, pool_per_class=8,
+    imbalance_ratios=[4.0], imbalance_max_per_class=8,
+)  # fmt: skip
+
+
+def run(out, data, **overrides):
+    config = BenchConfig(**{**TINY_BENCH, **overrides})
+    return Benchmark(config, data, out, {"cvae": tiny_config("cvae")}, progress=False).run()
+
+
+def rows(out, name="results.csv"):
+    with (out / name).open(newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def test_every_arm_gets_a_row_and_a_rerun_skips_them(tmp_path, digits):
+    out = run(tmp_path / "bench", digits)
+    found = {(r["scenario"], r["arm"], r["family"]) for r in rows(out)}
+    assert found == {
+        ("balanced", "real", ""), ("balanced", "classical", ""), ("balanced", "real+synthetic", "cvae"),
+        ("balanced", "classical+synthetic", "cvae"), ("balanced", "synthetic_only", "cvae"),
+        ("long_tailed", "real", ""), ("long_tailed", "class_weighted", ""), ("long_tailed", "oversample", ""),
+        ("long_tailed", "classical", ""), ("long_tailed", "genaug_balance", "cvae"),
+    }  # fmt: skip
+    for row in rows(out):
+        assert 0.0 <= float(row["accuracy"]) <= 1.0
+        assert (row["minority_recall"] == "") == (row["scenario"] == "balanced")
+    (quality,) = [q for q in rows(out, "quality.csv") if q["scenario"] == "balanced"]
+    assert 0.0 <= float(quality["label_fidelity"]) <= 1.0
+    before = (out / "results.csv").read_text()
+    run(tmp_path / "bench", digits)  # everything done: nothing is measured again
+    assert (out / "results.csv").read_text() == before
+    summary = write_summary(out).read_text()
+    assert "real+synthetic (cvae)" in summary and "minority-class recall" in summary
+
+
+@pytest.mark.parametrize("mode", ["perturb", "dataset"])
+def test_other_synthetic_modes_run(tmp_path, digits, mode):
+    out = run(tmp_path / mode, digits, mode=mode, arms=["real+synthetic"], imbalance_arms=[], quality=False)
+    assert [r["mode"] for r in rows(out)] == [mode]
+
+
+def test_a_budget_larger_than_a_class_names_the_class(tmp_path, digits):
+    with pytest.raises(DataError, match="class '0' has .* the largest budget needs 500"):
+        run(tmp_path, digits, per_class=[500])
+
+
+def test_an_unknown_arm_lists_the_valid_ones(tmp_path, digits):
+    with pytest.raises(ValueError, match=r"unknown arm\(s\) \['gan_magic'\].*'classical', 'classical\+synthetic'"):
+        run(tmp_path, digits, arms=["real", "gan_magic"])
+
+
+def test_results_of_another_configuration_are_not_mixed(tmp_path, digits):
+    run(tmp_path, digits, arms=["real"], imbalance_arms=[], quality=False)
+    with pytest.raises(ResultsMismatchError, match="different benchmark configuration"):
+        run(tmp_path, digits, arms=["real"], imbalance_arms=[], quality=False, classifier_steps=7)

@@ -165,6 +165,7 @@ def main(argv: list[str]) -> None:
         report = {"command": command, "machine": machine, "settings": dataclasses.asdict(settings), "rows": rows}
         atomic_write_text(json_path, json.dumps(report, indent=2) + "\n")
         atomic_write_text(RESULTS / "anomaly.md", markdown(settings, rows, command, machine))
+    atomic_write_text(RESULTS / "anomaly.md", markdown(settings, rows, command, machine))
     print(markdown(settings, rows, command, machine))
 
 

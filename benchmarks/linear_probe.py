@@ -122,7 +122,10 @@ def markdown(rows: list[dict], command: str, machine: str, settings: Settings) -
         f"on each representation with all training labels or with {FEW_LABELS} per class, and tested on the 1,000 "
         f"test images. Encoders: the families' defaults with base_width={settings.base_width}, "
         f"latent_dim={settings.latent_dim}, {settings.steps} steps of batch {settings.batch_size}, "
-        f"seed {settings.seed}.\n\n" + "\n".join(lines) + "\n"
+        f"seed {settings.seed}.\n\n" + "\n".join(lines) + "\n\n"
+        "The cvae's code is meant to carry style, not class: its decoder is given the label and beta > 1 pushes "
+        "class information out of z, which is what lets `translate` change the class and keep the style. Its "
+        "features are therefore a poor input for a class probe; use an ae as a feature extractor.\n"
     )
 
 
@@ -151,6 +154,7 @@ def main(argv: list[str]) -> None:
         report = {"command": command, "machine": machine, "settings": dataclasses.asdict(settings), "rows": rows}
         atomic_write_text(json_path, json.dumps(report, indent=2) + "\n")
         atomic_write_text(RESULTS / "linear_probe.md", markdown(rows, command, machine, settings))
+    atomic_write_text(RESULTS / "linear_probe.md", markdown(rows, command, machine, settings))
     print(markdown(rows, command, machine, settings))
 
 

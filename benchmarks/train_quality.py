@@ -90,6 +90,7 @@ def main(argv: list[str]) -> None:
     for family in families:
         model_config, trainer_config = default_recipe(family, overrides)
         trainer_config.progress, trainer_config.overwrite = False, True
+        steps = trainer_config.steps
         start = time.perf_counter()
         model = Trainer(trainer_config, work / family).fit(generator_half, model_config)
         wall = time.perf_counter() - start
@@ -105,7 +106,7 @@ def main(argv: list[str]) -> None:
         trainer_step, bare_step = step_times(generator_half, model_config, trainer_config, overhead_steps, work)
         row = {
             "family": family,
-            "steps": trainer_config.steps if "trainer.steps" not in options else int(options["trainer.steps"]),
+            "steps": steps,
             "wall_time_s": round(wall, 1),
             "images_per_sec": round(sum(ips) / len(ips), 1),
             "label_fidelity": round(fidelity, 4),

@@ -38,6 +38,8 @@ __all__ = [
     "TrainerConfig",
     "TrainingDivergedError",
     "__version__",
+    "albumentations",
+    "bench",
     "data",
     "export",
     "family_names",
@@ -45,4 +47,7 @@ __all__ = [
     "fit",
     "get_family",
     "load",
+    "sklearn",
+    "transforms",
+    "viz",
 ]

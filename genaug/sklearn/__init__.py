@@ -6,6 +6,7 @@ as a step of an imbalanced-learn ``Pipeline`` (imbalanced-learn itself is option
     X_res, y_res = genaug.sklearn.GenerativeOversampler(family="cvae", random_state=0).fit_resample(X, y)
 """
 
+from genaug.sklearn.latent import LatentEncoder
 from genaug.sklearn.oversampler import GenerativeOversampler
 
-__all__ = ["GenerativeOversampler"]
+__all__ = ["GenerativeOversampler", "LatentEncoder"]

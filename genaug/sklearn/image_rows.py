@@ -48,7 +48,7 @@ def read_rows(x: np.ndarray, image_shape: Sequence[int] | None) -> tuple[torch.T
     layout = batch_layout(images, "X")
     channels = {"NHW": 1, "NHWC": images.shape[-1], "NCHW": images.shape[1]}[layout]
     if channels not in (1, 3):
-        raise ValueError(f"X holds images with {channels} channels; only 1 (gray) or 3 (RGB) can be over-sampled")
+        raise ValueError(f"X holds images with {channels} channels; genaug models take 1 (gray) or 3 (RGB)")
     pixels, scale = _unit_pixels(images)
     row_format = RowFormat(tuple(x.shape[1:]), layout, x.dtype, scale)
     return array_to_batch(pixels, LoadNotes(), "X"), row_format

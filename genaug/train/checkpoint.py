@@ -135,7 +135,8 @@ def load(directory: str | Path, device: str | torch.device = "cpu") -> Generativ
     """Load a trained model from a checkpoint directory (no code from the checkpoint is executed)."""
     directory = Path(directory)
     record = read_config(directory)
-    model = build_model(record, source=str(directory / CONFIG_FILE))
+    with torch.random.fork_rng(devices=[]):  # initialising the modules must not move the caller's seeded RNG
+        model = build_model(record, source=str(directory / CONFIG_FILE))
     path = directory / WEIGHTS_FILE
     tensors, metadata = _read_safetensors(path)
     if metadata.get("format") != FORMAT or "sha256" not in metadata:

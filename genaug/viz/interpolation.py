@@ -40,7 +40,7 @@ def interpolation(
         options["labels"] = labels
     strip = model.interpolate(start, end, steps=steps, **options)
     title = f"{model.family} interpolation"
-    if "labels" in options:
+    if labels is not None:
         title += f": {labels[0]} → {labels[1]}" if isinstance(labels, (tuple, list)) else f", class {labels}"
     fig, ax = grid_figure(1, steps, title)
     draw_image_grid(ax, strip, steps, col_labels=[f"{t:.2g}" for t in torch.linspace(0, 1, steps).tolist()])

@@ -124,3 +124,11 @@ def test_atomic_files_get_the_usual_permissions(tmp_path):
     finally:
         os.umask(old)
     assert (tmp_path / "f.txt").stat().st_mode & 0o777 == 0o644
+
+
+def test_loading_leaves_the_global_rng_alone(tiny_runs):
+    torch.manual_seed(0)
+    expected = torch.rand(3)
+    torch.manual_seed(0)
+    genaug.load(tiny_runs["cgan"])
+    assert torch.equal(torch.rand(3), expected)

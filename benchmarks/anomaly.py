@@ -17,7 +17,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-import platform
 import sys
 import time
 from dataclasses import dataclass, field
@@ -29,6 +28,7 @@ from sklearn.metrics import roc_auc_score
 from tqdm import tqdm
 
 import genaug
+from benchmarks.machine import describe_machine
 from genaug.data import ImageSet, load, train_test_split
 from genaug.train.atomic import atomic_write_text
 
@@ -151,8 +151,7 @@ def main(argv: list[str]) -> None:
     settings = Settings.from_argv(argv)
     torch.set_num_threads(settings.threads)
     command = "python -m benchmarks.anomaly " + " ".join(argv)
-    cpu = platform.processor() or platform.machine()
-    machine = f"{cpu}, {os.cpu_count()} cores, {settings.threads} torch threads, torch {torch.__version__}"
+    machine = describe_machine(settings.threads)
     json_path = RESULTS / "anomaly.json"
     rows = json.loads(json_path.read_text())["rows"] if json_path.exists() else []
     done = {(r["family"], r["digit"]) for r in rows if _matches(settings, r)}

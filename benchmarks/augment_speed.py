@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import json
 import os
-import platform
 import resource
 import statistics
 import sys
@@ -38,6 +37,7 @@ from torch.utils.data import DataLoader, Dataset
 from torchvision.transforms import v2
 
 import genaug
+from benchmarks.machine import describe_machine
 from genaug.data import ImageSet
 from genaug.metrics import SmallCNN
 from genaug.metrics.classical import classical_transforms
@@ -179,13 +179,11 @@ def main(argv: list[str]) -> None:
 
 
 def build_report(argv, workers, throughput, calls, epoch_times) -> dict[str, Any]:
-    cpu = platform.processor() or platform.machine()
     classical, augmented = (statistics.median(t["wall"] for t in times) for times in epoch_times.values())
     speedup = throughput["bank (default bank_size: 16 on CPU)"] / throughput["one at a time (bank_size=1)"]
     return {
         "command": " ".join(["python -m benchmarks.augment_speed", *argv]),
-        "machine": f"{cpu}, {os.cpu_count()} cores, torch {torch.__version__}, "
-        f"{torch.get_num_threads()} torch thread(s) in the main process",
+        "machine": describe_machine() + " (in the main process)",
         "load_average_1_5_15min": [round(v, 2) for v in os.getloadavg()],  # > cores: other work shared the CPU
         "dataloader_workers": workers,
         "throughput_images_per_s": {k: round(v, 1) for k, v in throughput.items()},

@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
-import platform
 import sys
 import time
 from collections.abc import Callable
@@ -33,6 +31,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 import genaug
+from benchmarks.machine import describe_machine
 from genaug.data import ImageSet, load, per_class_subset, train_test_split
 from genaug.sklearn.latent import LatentEncoder
 from genaug.train.atomic import atomic_write_text
@@ -133,8 +132,7 @@ def main(argv: list[str]) -> None:
     settings = Settings.from_argv(argv)
     torch.set_num_threads(settings.threads)
     command = "python -m benchmarks.linear_probe " + " ".join(argv)
-    cpu = platform.processor() or platform.machine()
-    machine = f"{cpu}, {os.cpu_count()} cores, {settings.threads} torch threads, torch {torch.__version__}"
+    machine = describe_machine(settings.threads)
     json_path = RESULTS / "linear_probe.json"
     previous = json.loads(json_path.read_text()) if json_path.exists() else {}
     rows = previous.get("rows", []) if previous.get("settings") == dataclasses.asdict(settings) else []

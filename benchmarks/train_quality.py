@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import os
-import platform
 import shutil
 import sys
 import time
@@ -29,6 +28,7 @@ from hydra import compose, initialize_config_dir
 from hydra.utils import instantiate
 from torchvision.utils import save_image
 
+from benchmarks.machine import describe_machine
 from genaug.cli.recipes import recipes_dir
 from genaug.data import load, train_test_split
 from genaug.metrics import accuracy, label_fidelity, train_classifier
@@ -120,8 +120,7 @@ def main(argv: list[str]) -> None:
     shutil.rmtree(work / "warmup", ignore_errors=True)
     shutil.rmtree(work / "overhead", ignore_errors=True)
 
-    cpu = platform.processor() or platform.machine()
-    machine = f"{cpu}, {os.cpu_count()} cores, {torch.get_num_threads()} torch threads, torch {torch.__version__}"
+    machine = describe_machine()
     report = {
         "command": "python -m benchmarks.train_quality " + " ".join(argv),
         "machine": machine,

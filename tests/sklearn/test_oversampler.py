@@ -8,7 +8,6 @@ from collections import Counter
 
 import numpy as np
 import pytest
-import torch
 from sklearn.base import clone
 from sklearn.dummy import DummyClassifier
 
@@ -19,15 +18,6 @@ from genaug.sklearn import GenerativeOversampler
 # a tiny cvae trained for 20 steps: well under a second per fit once torch is warm
 TINY = {"steps": 20, "batch_size": 16, "latent_dim": 4, "base_width": 8, "progress": False, "tensorboard": False}
 COUNTS = {0: 30, 1: 12, 2: 6}
-
-
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    """Tiny models train fastest on one thread; more threads only contend on a busy machine."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 @pytest.fixture(scope="module")

@@ -24,7 +24,8 @@ class BenchConfig:
     arms: list[str] = field(
         default_factory=lambda: ["real", "classical", "real+synthetic", "classical+synthetic", "synthetic_only"]
     )  # balanced-budget arms; the synthetic ones run once per family
-    generator_steps: int = 1500  # training steps of each generator (on the N-per-class subset only)
+    # training steps of each generator (on the N-per-class subset only): one number, or one per family
+    generator_steps: int | dict[str, int] = 1500
     generator_batch_size: int = 64
     classifier: str = "small_cnn"  # "small_cnn" or "resnet"
     classifier_steps: int = 800  # training steps of each downstream classifier
@@ -46,10 +47,19 @@ class BenchConfig:
             raise ValueError(f"bench.mode must be one of {list(MODES)}, got {self.mode!r}")
         if not 0.0 <= self.synthetic_fraction < 1.0:
             raise ValueError(f"bench.synthetic_fraction must be in [0, 1), got {self.synthetic_fraction}")
-        for name in ("seeds", "generator_steps", "classifier_steps", "pool_per_class", "imbalance_max_per_class"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"bench.{name} must be a positive integer, got {value!r}")
+        for name in ("seeds", "classifier_steps", "pool_per_class", "imbalance_max_per_class"):
+            check_positive_int(f"bench.{name}", getattr(self, name))
+        if isinstance(self.generator_steps, dict):
+            missing = [f for f in self.families if f not in self.generator_steps]
+            if missing:
+                raise ValueError(
+                    f"bench.generator_steps has no entry for {missing}: give one per family in bench.families "
+                    f"({self.families}) or a single number, got {self.generator_steps}"
+                )
+            for family, steps in self.generator_steps.items():
+                check_positive_int(f"bench.generator_steps.{family}", steps)
+        else:
+            check_positive_int("bench.generator_steps", self.generator_steps)
         if not self.per_class or any(int(n) < 1 for n in self.per_class):
             raise ValueError(f"bench.per_class must be a non-empty list of positive budgets, got {self.per_class}")
         if any(float(r) < 1 for r in self.imbalance_ratios):
@@ -59,6 +69,11 @@ class BenchConfig:
         self.per_class = [int(n) for n in self.per_class]
         self.imbalance_ratios = [float(r) for r in self.imbalance_ratios]
 
+    def steps_for(self, family: str) -> int:
+        """Training steps of ``family``'s generators."""
+        steps = self.generator_steps
+        return steps[family] if isinstance(steps, dict) else steps
+
     def fingerprint(self, data_description: dict[str, Any]) -> str:
         """A hash of everything that changes a result row's meaning (not which budgets, seeds or arms run)."""
         settings = dataclasses.asdict(self)
@@ -66,3 +81,8 @@ class BenchConfig:
             settings.pop(row_key)
         text = json.dumps({"bench": settings, "data": data_description}, sort_keys=True)
         return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def check_positive_int(name: str, value: Any) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{name} must be a positive integer, got {value!r}")

@@ -153,9 +153,10 @@ class Benchmark:
     def _generator(self, scenario: Scenario, family: str, train: ImageSet) -> GenerativeModel:
         """The family's generator for this subset: trained once, kept on disk, resumed after an interruption."""
         cfg = self.config
+        steps = cfg.steps_for(family)
         trainer = TrainerConfig(
-            steps=cfg.generator_steps, batch_size=cfg.generator_batch_size, seed=scenario.seed, resume=True,
-            progress=False, tensorboard=False, sample_every=cfg.generator_steps, checkpoint_every=500,
+            steps=steps, batch_size=cfg.generator_batch_size, seed=scenario.seed, resume=True,
+            progress=False, tensorboard=False, sample_every=steps, checkpoint_every=500,
         )  # fmt: skip
         return Trainer(trainer, self.out / "generators" / scenario.tag / family).fit(train, self.model_configs[family])
 

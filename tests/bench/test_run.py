@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 
 import pytest
 
@@ -68,3 +69,14 @@ def test_results_of_another_configuration_are_not_mixed(tmp_path, digits):
     run(tmp_path, digits, arms=["real"], imbalance_arms=[], quality=False)
     with pytest.raises(ResultsMismatchError, match="different benchmark configuration"):
         run(tmp_path, digits, arms=["real"], imbalance_arms=[], quality=False, classifier_steps=7)
+
+
+def test_generator_steps_can_differ_per_family(tmp_path, digits):
+    out = run(tmp_path, digits, generator_steps={"cvae": 4}, arms=["real+synthetic"], imbalance_arms=[], quality=False)
+    (checkpoint,) = (out / "generators").glob("*/cvae/config.json")
+    assert json.loads(checkpoint.read_text())["training"]["step"] == 4
+
+
+def test_generator_steps_must_cover_every_family():
+    with pytest.raises(ValueError, match=r"bench.generator_steps has no entry for \['ae'\]"):
+        BenchConfig(families=["cvae", "ae"], generator_steps={"cvae": 100})

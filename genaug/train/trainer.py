@@ -61,6 +61,7 @@ class Trainer:
 
         Under ``torchrun`` every process runs this; they train one model together (see genaug.train.distributed).
         """
+        threads = torch.get_num_threads()
         if self.config.num_threads:
             torch.set_num_threads(self.config.num_threads)
         group = ProcessGroup.join(self.config.device)
@@ -69,6 +70,7 @@ class Trainer:
         finally:
             if group is not None:
                 group.close()
+            torch.set_num_threads(threads)  # num_threads holds for this run only, not for the caller's later work
 
     def _fit(self, data: ImageSet | StreamingData, model_config: Any, group: ProcessGroup | None) -> GenerativeModel:
         cfg = self.config

@@ -106,6 +106,12 @@ def test_small_data_set_lowers_the_batch_size(digits16, tmp_path):
         run(few, tmp_path / "run", steps=1)
 
 
+def test_num_threads_holds_for_the_run_only(digits16, tmp_path):
+    before = torch.get_num_threads()
+    run(digits16, tmp_path / "run", steps=1, num_threads=before + 1)
+    assert torch.get_num_threads() == before
+
+
 def test_bad_trainer_settings():
     with pytest.raises(ValueError, match="trainer.steps"):
         TrainerConfig(steps=0)

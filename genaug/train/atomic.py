@@ -20,9 +20,10 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
     tmp_path = Path(tmp)
-    tmp_path.chmod(0o666 & ~_umask())  # mkstemp makes 0600 files; give the usual permissions instead
     try:
         yield tmp_path
+        # mkstemp (and some writers, e.g. safetensors) make 0600 files; give the usual permissions instead
+        tmp_path.chmod(0o666 & ~_umask())
         with open(tmp_path, "rb+") as f:
             os.fsync(f.fileno())
         os.replace(tmp_path, path)

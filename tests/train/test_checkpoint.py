@@ -116,14 +116,16 @@ def test_loaded_and_saved_models_know_their_checkpoint(tiny_runs, tmp_path):
     assert genaug.load(tmp_path / "copy").weights_sha256 == model.weights_sha256
 
 
-def test_atomic_files_get_the_usual_permissions(tmp_path):
+def test_atomic_files_get_the_usual_permissions(tmp_path, tiny_runs):
     old = os.umask(0o022)
     try:
         with atomic_path(tmp_path / "f.txt") as tmp:
             tmp.write_text("x")
+        genaug.load(tiny_runs["ae"]).save(tmp_path / "run")  # safetensors writes its files 0600 itself
     finally:
         os.umask(old)
-    assert (tmp_path / "f.txt").stat().st_mode & 0o777 == 0o644
+    written = [tmp_path / "f.txt", *(tmp_path / "run").iterdir()]
+    assert {path.name: path.stat().st_mode & 0o777 for path in written} == {path.name: 0o644 for path in written}
 
 
 def test_loading_leaves_the_global_rng_alone(tiny_runs):

@@ -9,7 +9,6 @@ it is measured, and every generator keeps its checkpoint, so an interrupted benc
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +19,8 @@ from tqdm.auto import tqdm
 from genaug.bench.arms import BALANCED_ARMS, IMBALANCED_ARMS, Arm, ArmInputs, TrainingPlan, check_arms
 from genaug.bench.config import BenchConfig
 from genaug.bench.results import ResultsFile, claim_directory
-from genaug.data import ImageSet, long_tailed_subset, per_class_subset, train_test_split
+from genaug.bench.scenarios import Scenario, scenarios
+from genaug.data import ImageSet, train_test_split
 from genaug.errors import DataError
 from genaug.metrics import generator_quality, predict, train_classifier
 from genaug.models.base import GenerativeModel
@@ -38,44 +38,6 @@ QUALITY_METRICS = [
     "label_fidelity", "memorised_fraction",
 ]  # fmt: skip
 QUALITY_SAMPLES_PER_CLASS = 100
-
-
-@dataclass(frozen=True)
-class Scenario:
-    """One labelled training subset: a balanced budget or a long-tailed draw, for one seed."""
-
-    name: str  # "balanced" or "long_tailed"
-    per_class: int  # images per class (balanced) or of the largest class (long-tailed)
-    imbalance_ratio: float  # largest / smallest class; 1 for balanced
-    seed: int
-
-    @property
-    def key(self) -> dict[str, Any]:
-        return {
-            "scenario": self.name,
-            "per_class": self.per_class,
-            "imbalance_ratio": self.imbalance_ratio,
-            "seed": self.seed,
-        }
-
-    @property
-    def tag(self) -> str:
-        return f"{self.name}-n{self.per_class}-r{self.imbalance_ratio:g}-s{self.seed}"
-
-    def draw(self, pool: ImageSet) -> ImageSet:
-        if self.name == "balanced":
-            return per_class_subset(pool, self.per_class, seed=self.seed)
-        return long_tailed_subset(pool, self.per_class, self.imbalance_ratio, seed=self.seed)
-
-
-def scenarios(config: BenchConfig) -> list[Scenario]:
-    balanced = [Scenario("balanced", n, 1.0, s) for n in config.per_class for s in range(config.seeds)]
-    long_tailed = [
-        Scenario("long_tailed", config.imbalance_max_per_class, r, s)
-        for r in config.imbalance_ratios
-        for s in range(config.seeds)
-    ]
-    return balanced + (long_tailed if config.imbalance_arms else [])
 
 
 def check_budgets(config: BenchConfig, pool: ImageSet) -> None:
@@ -158,7 +120,7 @@ class Benchmark:
             steps=steps, batch_size=cfg.generator_batch_size, seed=scenario.seed, resume=True,
             progress=False, tensorboard=False, sample_every=steps, checkpoint_every=500,
         )  # fmt: skip
-        return Trainer(trainer, self.out / "generators" / scenario.tag / family).fit(train, self.model_configs[family])
+        return Trainer(trainer, scenario.generators_dir(self.out) / family).fit(train, self.model_configs[family])
 
     def _reference_classifier(self) -> torch.nn.Module:
         cfg = self.config

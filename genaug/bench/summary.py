@@ -14,7 +14,9 @@ from pathlib import Path
 import numpy as np
 from scipy import stats
 
+from genaug.bench.scenarios import Scenario
 from genaug.train.atomic import atomic_path, atomic_write_text
+from genaug.train.trainer import SAMPLES_DIR
 
 Group = tuple[str, int, float, str]  # scenario, per_class, imbalance_ratio, arm label
 
@@ -104,6 +106,8 @@ def write_summary(out: Path, header: str = "") -> Path:
         for metric, title in (("balanced_accuracy", "balanced accuracy"), ("minority_recall", "minority-class recall")):
             table = summary_table(read_results(results, metric), "long_tailed", "imbalance ratio")
             lines += [f"## Long-tailed subsets: {title}", "", *table, ""]
+    budgets = sorted({k[1] for k in accuracy if k[0] == "balanced"})
+    lines += sample_grid_table(out, budgets)
     quality = out / "quality.csv"
     if quality.exists():
         lines += ["## Generator quality (reference-CNN features; not comparable with Inception FID)", ""]
@@ -111,6 +115,25 @@ def write_summary(out: Path, header: str = "") -> Path:
     path = out / "summary.md"
     atomic_write_text(path, "\n".join(lines) + "\n")
     return path
+
+
+def sample_grid_table(out: Path, budgets: list[int]) -> list[str]:
+    """Links to the last sample grid of each budget's seed-0 generators: one row per budget, one column per family."""
+    grids: dict[tuple[int, str], Path] = {}
+    for n in budgets:
+        for samples in sorted(Scenario("balanced", n, 1.0, 0).generators_dir(out).glob(f"*/{SAMPLES_DIR}")):
+            steps = sorted(samples.glob("step_*.png"))
+            if steps:
+                grids[(n, samples.parent.name)] = steps[-1].relative_to(out)
+    if not grids:
+        return []
+    families = sorted({family for _, family in grids})
+    lines = ["## Sample grids (seed-0 generators; one row per class)", ""]
+    lines += ["| N per class | " + " | ".join(families) + " |", "|---" * (1 + len(families)) + "|"]
+    for n in budgets:
+        cells = [f"![{f}, N={n}]({grids[(n, f)].as_posix()})" if (n, f) in grids else "" for f in families]
+        lines.append(f"| {n} | " + " | ".join(cells) + " |")
+    return [*lines, ""]
 
 
 def quality_table(path: Path) -> list[str]:

@@ -47,6 +47,8 @@ def test_every_arm_gets_a_row_and_a_rerun_skips_them(tmp_path, digits):
     assert (out / "results.csv").read_text() == before
     summary = write_summary(out).read_text()
     assert "real+synthetic (cvae)" in summary and "minority-class recall" in summary
+    grid = "generators/balanced-n4-r1-s0/cvae/samples/step_000006.png"
+    assert f"| 4 | ![cvae, N=4]({grid}) |" in summary and (out / grid).is_file()
 
 
 @pytest.mark.parametrize("mode", ["perturb", "dataset"])

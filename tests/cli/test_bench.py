@@ -6,7 +6,9 @@ import os
 import subprocess
 import sys
 
+import numpy as np
 import pytest
+from PIL import Image
 
 
 def genaug_bench(*overrides: str) -> subprocess.CompletedProcess:
@@ -25,6 +27,25 @@ def test_quick_recipe_writes_results_and_summary(tmp_path):
     assert "## Balanced budgets: test accuracy" in done.stdout
     assert (tmp_path / "results.csv").read_text().count("\n") == 1 + 5  # header + the 5 balanced arms
     assert (tmp_path / "summary.md").exists() and (tmp_path / "accuracy_vs_budget.png").exists()
+
+
+def test_runs_on_a_user_image_folder(tmp_path, digits):
+    """RGB PNGs in one folder per class, as a user would have them (tinted digits, so the channels differ)."""
+    folder = tmp_path / "images"
+    for name, k in (("circle", 0), ("line", 1), ("swan", 2)):
+        (folder / name).mkdir(parents=True)
+        images = digits.images[digits.labels == k][:20, 0].numpy()
+        for i, gray in enumerate(images):
+            rgb = np.stack([gray, gray // 2, 255 - gray], axis=-1).astype(np.uint8)
+            Image.fromarray(rgb).resize((16, 16)).save(folder / name / f"{i}.png")
+    done = genaug_bench(
+        "bench=quick", "data=imagefolder", f"data.source={folder}", "data.image_size=16", f"out={tmp_path / 'bench'}",
+        "progress=false", "bench.per_class=[5]", "bench.seeds=1", "bench.generator_steps=5", "bench.classifier_steps=5",
+        "bench.pool_per_class=10", "bench.arms=[real,real+synthetic]", "models.cvae.latent_dim=4",
+        "models.cvae.base_width=8",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "| 5 | real+synthetic (cvae) | 1 |" in (tmp_path / "bench" / "summary.md").read_text()
 
 
 @pytest.mark.parametrize(

@@ -2,29 +2,16 @@
 
 from __future__ import annotations
 
-import functools
-
 import pytest
 import torch
 import torch.nn.functional as F
-from sklearn.datasets import load_digits
 
 from genaug.models.likelihood import near_binary_fraction
 from genaug.models.vae import CVAE, CVAEConfig, CVAEObjective
 from genaug.train.precision import Precision
+from tests.models.digits import CLASSES, digits
 
 TINY = {"latent_dim": 4, "base_width": 8, "kl_warmup_steps": 0}
-CLASSES = ["zero", "one", "two"]
-
-
-@functools.cache
-def digits(size: int = 8) -> tuple[torch.Tensor, torch.Tensor]:
-    """sklearn's digits 0-2 as uint8 N x 1 x size x size, with their labels."""
-    data = load_digits(n_class=3)
-    images = torch.tensor(data.images, dtype=torch.float32)[:, None] / 16.0
-    if size != 8:
-        images = F.interpolate(images, size=size, mode="bilinear", antialias=True)
-    return (images * 255).round().to(torch.uint8), torch.tensor(data.target)
 
 
 def tiny(image_shape=(1, 8, 8), **overrides) -> CVAE:

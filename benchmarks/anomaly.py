@@ -15,12 +15,10 @@ command again skips finished rows and resumes unfinished trainings (runs in benc
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
 import sys
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import torch
@@ -29,10 +27,9 @@ from tqdm import tqdm
 
 import genaug
 from benchmarks.machine import describe_machine
+from benchmarks.report import RESULTS, previous_report, write_report
 from genaug.data import ImageSet, load, train_test_split
-from genaug.train.atomic import atomic_write_text
 
-RESULTS = Path(__file__).parent / "results"
 WORK = RESULTS / "anomaly_runs"
 
 # Published one-class MNIST ROC-AUCs (%) per normal digit, full MNIST (~6,000 training images of the digit, all
@@ -152,8 +149,7 @@ def main(argv: list[str]) -> None:
     torch.set_num_threads(settings.threads)
     command = "python -m benchmarks.anomaly " + " ".join(argv)
     machine = describe_machine(settings.threads)
-    json_path = RESULTS / "anomaly.json"
-    rows = json.loads(json_path.read_text())["rows"] if json_path.exists() else []
+    rows = previous_report("anomaly").get("rows", [])
     done = {(r["family"], r["digit"]) for r in rows if _matches(settings, r)}
     todo = [(f, d) for f in settings.families for d in settings.digits if (f, d) not in done]
     train, test = train_test_split(load("mnist5k"), test_size=0.2, seed=0)
@@ -162,9 +158,7 @@ def main(argv: list[str]) -> None:
         rows.append(row)
         tqdm.write(str(row))
         report = {"command": command, "machine": machine, "settings": dataclasses.asdict(settings), "rows": rows}
-        atomic_write_text(json_path, json.dumps(report, indent=2) + "\n")
-        atomic_write_text(RESULTS / "anomaly.md", markdown(settings, rows, command, machine))
-    atomic_write_text(RESULTS / "anomaly.md", markdown(settings, rows, command, machine))
+        write_report("anomaly", report, markdown(settings, rows, command, machine))
     print(markdown(settings, rows, command, machine))
 
 

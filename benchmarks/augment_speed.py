@@ -22,13 +22,11 @@ most 1.25× the classical one; bank throughput is at least 5× one-at-a-time.
 
 from __future__ import annotations
 
-import json
 import os
 import resource
 import statistics
 import sys
 import time
-from pathlib import Path
 from typing import Any
 
 import torch
@@ -38,13 +36,13 @@ from torchvision.transforms import v2
 
 import genaug
 from benchmarks.machine import describe_machine
+from benchmarks.report import RESULTS, write_report
 from genaug.data import ImageSet
 from genaug.metrics import SmallCNN
 from genaug.metrics.classical import classical_transforms
 from genaug.models.base import GenerativeModel
 from genaug.transforms import GenerativeAugment
 
-RESULTS = Path(__file__).parent / "results"
 TARGET_EPOCH_RATIO = 1.25
 TARGET_BANK_SPEEDUP = 5.0
 
@@ -171,10 +169,8 @@ def main(argv: list[str]) -> None:
     floor = synthetic_per_epoch * calls["model.sample(16), per image"]  # CPU s/epoch the generator needs at least
     report = build_report(argv, workers, throughput, calls, epoch_times)
     report["generation_cpu_floor_s_per_epoch"] = round(floor, 2)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "augment_speed.json").write_text(json.dumps(report, indent=2) + "\n")
     md = markdown(report)
-    (RESULTS / "augment_speed.md").write_text(md)
+    write_report("augment_speed", report, md)
     print(md)
 
 

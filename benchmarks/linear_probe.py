@@ -16,12 +16,10 @@ resumes unfinished trainings (runs in benchmarks/results/linear_probe_runs/).
 from __future__ import annotations
 
 import dataclasses
-import json
 import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import torch
@@ -32,11 +30,10 @@ from sklearn.preprocessing import StandardScaler
 
 import genaug
 from benchmarks.machine import describe_machine
+from benchmarks.report import RESULTS, previous_report, write_report
 from genaug.data import ImageSet, load, per_class_subset, train_test_split
 from genaug.sklearn.latent import LatentEncoder
-from genaug.train.atomic import atomic_write_text
 
-RESULTS = Path(__file__).parent / "results"
 WORK = RESULTS / "linear_probe_runs"
 FEW_LABELS = 10  # labelled images per class in the few-label probe
 
@@ -133,8 +130,7 @@ def main(argv: list[str]) -> None:
     torch.set_num_threads(settings.threads)
     command = "python -m benchmarks.linear_probe " + " ".join(argv)
     machine = describe_machine(settings.threads)
-    json_path = RESULTS / "linear_probe.json"
-    previous = json.loads(json_path.read_text()) if json_path.exists() else {}
+    previous = previous_report("linear_probe")
     rows = previous.get("rows", []) if previous.get("settings") == dataclasses.asdict(settings) else []
     train, test = train_test_split(load("mnist5k"), test_size=0.2, seed=0)
     few = per_class_subset(train, FEW_LABELS, seed=settings.seed)
@@ -150,9 +146,7 @@ def main(argv: list[str]) -> None:
         rows.append(row)
         print(row, flush=True)
         report = {"command": command, "machine": machine, "settings": dataclasses.asdict(settings), "rows": rows}
-        atomic_write_text(json_path, json.dumps(report, indent=2) + "\n")
-        atomic_write_text(RESULTS / "linear_probe.md", markdown(rows, command, machine, settings))
-    atomic_write_text(RESULTS / "linear_probe.md", markdown(rows, command, machine, settings))
+        write_report("linear_probe", report, markdown(rows, command, machine, settings))
     print(markdown(rows, command, machine, settings))
 
 

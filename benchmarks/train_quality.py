@@ -16,7 +16,6 @@ Writes benchmarks/results/train_quality.{md,json} and a sample grid per family.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import sys
@@ -29,14 +28,13 @@ from hydra.utils import instantiate
 from torchvision.utils import save_image
 
 from benchmarks.machine import describe_machine
+from benchmarks.report import RESULTS, write_report
 from genaug.cli.recipes import recipes_dir
 from genaug.data import load, train_test_split
 from genaug.metrics import accuracy, label_fidelity, train_classifier
 from genaug.models.registry import family_of_config
 from genaug.train import Trainer
 from genaug.train.precision import Precision
-
-RESULTS = Path(__file__).parent / "results"
 
 
 def default_recipe(family: str, overrides: list[str]):
@@ -127,7 +125,6 @@ def main(argv: list[str]) -> None:
         "reference_accuracy": round(reference_acc, 4),
         "rows": rows,
     }
-    (RESULTS / "train_quality.json").write_text(json.dumps(report, indent=2) + "\n")
     lines = [
         "| family | steps | wall time (s) | images/s | label fidelity "
         "| trainer step (ms) | bare loop step (ms) | ratio | load avg (15 min) |",
@@ -143,7 +140,7 @@ def main(argv: list[str]) -> None:
         f"Command: `{report['command']}`  \nMachine: {machine}  \n"
         f"Reference CNN accuracy on unseen real MNIST: {reference_acc:.1%}\n\n" + "\n".join(lines) + "\n"
     )
-    (RESULTS / "train_quality.md").write_text(md)
+    write_report("train_quality", report, md)
     print(md)
 
 

@@ -9,13 +9,12 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from genaug.metrics.feature_classifier import FeatureClassifier
 from genaug.metrics.resnet import SmallResNet
 
 
-class SmallCNN(nn.Module):
+class SmallCNN(FeatureClassifier):
     """Two conv stages (32 and 64 channels) and a 128-unit feature layer; works for 8 to 128 px inputs."""
-
-    feature_dim = 128
 
     def __init__(self, in_channels: int, num_classes: int):
         super().__init__()
@@ -28,12 +27,6 @@ class SmallCNN(nn.Module):
             nn.Linear(64 * 4, self.feature_dim), nn.ReLU(), nn.Dropout(0.3),
         )  # fmt: skip
         self.head = nn.Linear(self.feature_dim, num_classes)
-
-    def features(self, x: torch.Tensor) -> torch.Tensor:
-        return self.body(x * 2.0 - 1.0)  # N x 128
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.head(self.features(x))  # N x K logits
 
 
 def as_float(images: torch.Tensor) -> torch.Tensor:

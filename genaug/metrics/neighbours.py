@@ -1,4 +1,9 @@
-"""Euclidean nearest-neighbour distances between feature sets, in row chunks so memory stays O(chunk x N)."""
+"""Euclidean nearest-neighbour distances between feature sets, in row chunks so memory stays O(chunk x N).
+
+Distances are computed directly, not through torch's faster matrix-product expansion: that one is neither exact
+nor symmetric (a point's distance to itself comes out around 1e-2 for 128-d features), which would move points
+across the k-NN ball boundaries and hide exact copies from the memorisation check.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +18,7 @@ def distance_chunks(
     """(rows, distances from ``queries[rows]`` to every key) for consecutive blocks of ``chunk`` query rows."""
     for start in range(0, len(queries), chunk):
         rows = slice(start, start + chunk)
-        yield rows, torch.cdist(queries[rows], keys)  # c x N_keys
+        yield rows, torch.cdist(queries[rows], keys, compute_mode="donot_use_mm_for_euclid_dist")  # c x N_keys
 
 
 def kth_nearest_distance(queries: torch.Tensor, keys: torch.Tensor, k: int, chunk: int = 1024) -> torch.Tensor:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import torch
 from torch import nn
 from torchvision.models.resnet import BasicBlock
+
+from genaug.metrics.feature_classifier import FeatureClassifier
 
 
 def _stage(in_channels: int, channels: int, stride: int) -> nn.Sequential:
@@ -15,11 +16,9 @@ def _stage(in_channels: int, channels: int, stride: int) -> nn.Sequential:
     return nn.Sequential(BasicBlock(in_channels, channels, stride, shortcut), BasicBlock(channels, channels))
 
 
-class SmallResNet(nn.Module):
+class SmallResNet(FeatureClassifier):
     """ResNet-14 style (3x3 stem, three stages of two BasicBlocks, widths 32/64/128, no stem downsampling so
     8 px inputs keep a spatial map); same ``features``/``head`` interface as ``SmallCNN``."""
-
-    feature_dim = 128
 
     def __init__(self, in_channels: int, num_classes: int):
         super().__init__()
@@ -29,9 +28,3 @@ class SmallResNet(nn.Module):
             nn.AdaptiveAvgPool2d(1), nn.Flatten(),
         )  # fmt: skip
         self.head = nn.Linear(self.feature_dim, num_classes)
-
-    def features(self, x: torch.Tensor) -> torch.Tensor:
-        return self.body(x * 2.0 - 1.0)  # N x 128
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.head(self.features(x))  # N x K logits

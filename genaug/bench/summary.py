@@ -168,15 +168,20 @@ def plot_accuracy(groups: dict[Group, dict[int, float]], path: Path) -> None:
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(7, 4.5))
-    for label in sorted({k[3] for k in groups if k[0] == "balanced"}):
+    labels = sorted({k[3] for k in groups if k[0] == "balanced"})
+    colours = plt.get_cmap("tab20").colors  # 20 distinct colours: every arm keeps its own
+    for label, colour in zip(labels, colours * (len(labels) // len(colours) + 1), strict=False):
         keys = sorted((k for k in groups if k[0] == "balanced" and k[3] == label), key=lambda k: k[1])
         budgets = [k[1] for k in keys]
         stats_ = [mean_ci(list(groups[k].values())) for k in keys]
         means = np.array([m for m, _ in stats_]) * 100
         halves = np.nan_to_num(np.array([h for _, h in stats_]) * 100)
-        (line,) = ax.plot(budgets, means, marker="o", label=label)
-        ax.fill_between(budgets, means - halves, means + halves, color=line.get_color(), alpha=0.15)
+        ax.plot(budgets, means, marker="o", label=label, color=colour)
+        ax.fill_between(budgets, means - halves, means + halves, color=colour, alpha=0.15)
+    all_budgets = sorted({k[1] for k in groups if k[0] == "balanced"})
     ax.set_xscale("log")
+    ax.set_xticks(all_budgets, [str(n) for n in all_budgets])
+    ax.minorticks_off()
     ax.set_xlabel("labelled images per class (N)")
     ax.set_ylabel("test accuracy (%)")
     ax.grid(alpha=0.3)

@@ -7,6 +7,7 @@ paired by seed (same subset, same classifier seed) and tested with a paired t-te
 from __future__ import annotations
 
 import csv
+import itertools
 import math
 from collections import defaultdict
 from pathlib import Path
@@ -168,17 +169,17 @@ def plot_accuracy(groups: dict[Group, dict[int, float]], path: Path) -> None:
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(7, 4.5))
-    labels = sorted({k[3] for k in groups if k[0] == "balanced"})
-    colours = plt.get_cmap("tab20").colors  # 20 distinct colours: every arm keeps its own
-    for label, colour in zip(labels, colours * (len(labels) // len(colours) + 1), strict=False):
-        keys = sorted((k for k in groups if k[0] == "balanced" and k[3] == label), key=lambda k: k[1])
+    balanced = [k for k in groups if k[0] == "balanced"]
+    colours = itertools.cycle(plt.get_cmap("tab20").colors)  # 20 distinct colours: every arm keeps its own
+    for label, colour in zip(sorted({k[3] for k in balanced}), colours, strict=False):
+        keys = sorted((k for k in balanced if k[3] == label), key=lambda k: k[1])
         budgets = [k[1] for k in keys]
         stats_ = [mean_ci(list(groups[k].values())) for k in keys]
         means = np.array([m for m, _ in stats_]) * 100
         halves = np.nan_to_num(np.array([h for _, h in stats_]) * 100)
         ax.plot(budgets, means, marker="o", label=label, color=colour)
         ax.fill_between(budgets, means - halves, means + halves, color=colour, alpha=0.15)
-    all_budgets = sorted({k[1] for k in groups if k[0] == "balanced"})
+    all_budgets = sorted({k[1] for k in balanced})
     ax.set_xscale("log")
     ax.set_xticks(all_budgets, [str(n) for n in all_budgets])
     ax.minorticks_off()

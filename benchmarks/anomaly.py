@@ -26,8 +26,8 @@ from sklearn.metrics import roc_auc_score
 from tqdm import tqdm
 
 import genaug
-from benchmarks.machine import describe_machine
 from benchmarks.report import RESULTS, previous_report, write_report
+from genaug.bench.machine import describe_machine
 from genaug.data import ImageSet, load, train_test_split
 
 WORK = RESULTS / "anomaly_runs"

@@ -35,8 +35,8 @@ from torch.utils.data import DataLoader, Dataset
 from torchvision.transforms import v2
 
 import genaug
-from benchmarks.machine import describe_machine
 from benchmarks.report import RESULTS, write_report
+from genaug.bench.machine import describe_machine
 from genaug.data import ImageSet
 from genaug.metrics import SmallCNN
 from genaug.metrics.classical import classical_transforms

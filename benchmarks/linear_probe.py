@@ -29,8 +29,8 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 import genaug
-from benchmarks.machine import describe_machine
 from benchmarks.report import RESULTS, previous_report, write_report
+from genaug.bench.machine import describe_machine
 from genaug.data import ImageSet, load, per_class_subset, train_test_split
 from genaug.sklearn.latent import LatentEncoder
 

@@ -27,8 +27,8 @@ from hydra import compose, initialize_config_dir
 from hydra.utils import instantiate
 from torchvision.utils import save_image
 
-from benchmarks.machine import describe_machine
 from benchmarks.report import RESULTS, write_report
+from genaug.bench.machine import describe_machine
 from genaug.cli.recipes import recipes_dir
 from genaug.data import load, train_test_split
 from genaug.metrics import accuracy, label_fidelity, train_classifier

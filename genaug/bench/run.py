@@ -68,6 +68,9 @@ class Benchmark:
         self.imbalanced_arms = check_arms(config.imbalance_arms, IMBALANCED_ARMS, "imbalance_arms")
         configs = model_configs or {}
         self.model_configs = {f: configs.get(f) or get_family(f).config_class() for f in config.families}
+        # every generator config given, run or not: leaving a family out of bench.families (a row selection, like
+        # bench.per_class) keeps the results' fingerprint, so its finished rows stay usable
+        self.generator_settings = {f: repr(c) for f, c in {**configs, **self.model_configs}.items()}
         rest, self.test = train_test_split(data, test_size=config.test_size, seed=config.split_seed)
         self.pool, self.reference_set = train_test_split(rest, test_size=config.reference_size, seed=config.split_seed)
         check_budgets(config, self.pool)
@@ -79,7 +82,7 @@ class Benchmark:
             "num_images": len(self.data),
             "classes": self.data.classes,
             "image_shape": list(self.data.image_shape),
-            "generators": {f: repr(c) for f, c in self.model_configs.items()},
+            "generators": self.generator_settings,
         }
 
     def run(self) -> Path:

@@ -2,24 +2,40 @@
 
 from __future__ import annotations
 
+import time
+
 import hydra
+from hydra.core.hydra_config import HydraConfig
 from hydra.utils import instantiate
 from omegaconf import DictConfig
 
 from genaug.bench import Benchmark, write_summary
+from genaug.bench.machine import describe_machine
 from genaug.cli.recipes import recipes_dir
 
 
 @hydra.main(config_path=recipes_dir(), config_name="bench", version_base="1.3")
 def main(cfg: DictConfig) -> None:
+    start = time.perf_counter()
     data = instantiate(cfg.data)
     bench = instantiate(cfg.bench, _convert_="all")
-    models = {family: instantiate(cfg.models[family], _convert_="all") for family in bench.families}
+    models = {family: instantiate(model, _convert_="all") for family, model in cfg.models.items()}
     print(data.summary())
     out = Benchmark(bench, data, cfg.out, models, progress=cfg.progress).run()
-    summary = write_summary(out)
+    summary = write_summary(out, header(HydraConfig.get().overrides.task, time.perf_counter() - start))
     print(summary.read_text())
     print(f"results: {out / 'results.csv'}; summary: {summary}")
+
+
+def header(overrides: list[str], seconds: float) -> str:
+    """How the summary was produced: command line, machine and this invocation's wall time."""
+    return (
+        "# genaug-bench\n\n"
+        f"- Command: `genaug-bench {' '.join(overrides)}`\n"
+        f"- Machine: {describe_machine()}\n"
+        f"- Wall time of this invocation: {seconds / 60:.1f} min (a rerun skips the rows already in results.csv, "
+        "so a resumed benchmark's total is the sum over its invocations)\n"
+    )
 
 
 if __name__ == "__main__":

@@ -73,6 +73,20 @@ def test_results_of_another_configuration_are_not_mixed(tmp_path, digits):
         run(tmp_path, digits, arms=["real"], imbalance_arms=[], quality=False, classifier_steps=7)
 
 
+def test_leaving_a_family_out_keeps_the_results_but_another_generator_config_does_not(tmp_path, digits):
+    def run_families(families, configs):
+        config = BenchConfig(
+            **{**TINY_BENCH, "families": families, "arms": ["real"], "imbalance_arms": [], "quality": False}
+        )
+        Benchmark(config, digits, tmp_path, configs, progress=False).run()
+
+    configs = {"cvae": tiny_config("cvae"), "ae": tiny_config("ae")}
+    run_families(["cvae", "ae"], configs)
+    run_families(["cvae"], configs)  # a selection of rows, like per_class: the same results directory
+    with pytest.raises(ResultsMismatchError, match="different benchmark configuration"):
+        run_families(["cvae"], {**configs, "ae": tiny_config("ae", latent_dim=5)})
+
+
 def test_generator_steps_can_differ_per_family(tmp_path, digits):
     out = run(tmp_path, digits, generator_steps={"cvae": 4}, arms=["real+synthetic"], imbalance_arms=[], quality=False)
     (checkpoint,) = (out / "generators").glob("*/cvae/config.json")

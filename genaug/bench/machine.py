@@ -1,4 +1,4 @@
-"""One line describing the machine a benchmark ran on, for its results file."""
+"""One line describing the machine a benchmark ran on, for its results files and summaries."""
 
 from __future__ import annotations
 

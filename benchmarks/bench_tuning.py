@@ -1,0 +1,136 @@
+"""Tuning genaug-bench's synthetic-data settings on a validation split, never on the test split.
+
+Reuses the generators that a finished ``genaug-bench`` run trained (its ``out=`` directory, with its recorded
+configuration, so the same splits and subsets) and, for each balanced budget and seed, trains the downstream
+classifier under a few variants of the ``classical+synthetic`` arm. Each classifier is scored on the benchmark's
+reference split: no generator or downstream classifier trains on it, and the test split stays untouched.
+
+    python -m benchmarks.bench_tuning run=runs/bench-mnist5k-default per_class=10,20 family=ae
+
+Writes benchmarks/results/bench_tuning.{md,json} after every run; a rerun with the same settings resumes.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import genaug
+from benchmarks.report import previous_report, write_report
+from genaug.bench import BALANCED_ARMS, BenchConfig, Benchmark
+from genaug.bench.arms import ArmInputs
+from genaug.bench.machine import describe_machine
+from genaug.bench.scenarios import Scenario
+from genaug.bench.summary import mean_ci, paired_difference
+from genaug.metrics import predict, train_classifier
+
+# variant name -> (arm, BenchConfig changes); the first is the baseline the others are compared with
+VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {
+    "classical": ("classical", {}),
+    "classical+synthetic, replace 0.5 (default)": ("classical+synthetic", {}),
+    "classical+synthetic, replace 0.2": ("classical+synthetic", {"synthetic_fraction": 0.2}),
+    "classical+synthetic, perturb 0.5, strength 0.5": (
+        "classical+synthetic",
+        {"mode": "perturb", "perturb_strength": 0.5},
+    ),
+}
+BASELINE = next(iter(VARIANTS))
+
+
+@dataclass
+class Settings:
+    run: str  # a genaug-bench out= directory whose generators are reused
+    per_class: list[int]
+    family: str = "ae"
+    data: str = "mnist5k"  # the data set the run used (checked against its recorded size)
+
+    @classmethod
+    def from_argv(cls, argv: list[str]) -> Settings:
+        options = dict(arg.split("=", 1) for arg in argv)
+        if "run" not in options:
+            raise ValueError("give run=<a genaug-bench out= directory> (its generators are reused)")
+        per_class = [int(n) for n in options.pop("per_class", "10,20").split(",")]
+        return cls(per_class=per_class, **options)
+
+
+def validation_accuracy(bench: Benchmark, settings: Settings, per_class: int, seed: int, variant: str) -> float:
+    arm, changes = VARIANTS[variant]
+    config = dataclasses.replace(bench.config, **changes)
+    scenario = Scenario("balanced", per_class, 1.0, seed)
+    uses_generator = BALANCED_ARMS[arm].uses_generator
+    model = genaug.load(scenario.generators_dir(Path(settings.run)) / settings.family) if uses_generator else None
+    plan = BALANCED_ARMS[arm].plan(ArmInputs(scenario.draw(bench.pool), config, seed, model))
+    classifier = train_classifier(
+        plan.images, plan.labels, bench.data.num_classes, steps=config.classifier_steps,
+        batch_size=config.classifier_batch_size, lr=config.classifier_lr, seed=seed, augment=plan.augment,
+        architecture=config.classifier,
+    )  # fmt: skip
+    validation = bench.reference_set
+    return float((predict(classifier, validation.images) == validation.labels).float().mean())
+
+
+def markdown(rows: list[dict[str, Any]], command: str, machine: str, settings: Settings) -> str:
+    lines = [
+        "| N per class | variant | seeds | validation accuracy (%) | vs classical (pp) |",
+        "|---|---|---|---|---|",
+    ]
+    for n in settings.per_class:
+        by_variant = {
+            v: {r["seed"]: r["accuracy"] for r in rows if r["per_class"] == n and r["variant"] == v} for v in VARIANTS
+        }
+        for variant, values in by_variant.items():
+            if not values:
+                continue
+            mean, half = mean_ci(list(values.values()))
+            difference = ""
+            if variant != BASELINE:
+                d, d_half, p, count = paired_difference(values, by_variant[BASELINE])
+                difference = f"{d * 100:+.1f} ± {d_half * 100:.1f} (p={p:.3f})" if count > 1 else ""
+            ci = f" ± {half * 100:.1f}" if len(values) > 1 else ""
+            lines.append(f"| {n} | {variant} | {len(values)} | {mean * 100:.1f}{ci} | {difference} |")
+    return (
+        f"Command: `{command}`  \nMachine: {machine}  \n"
+        f"Generators: the {settings.family} models of the genaug-bench run in `{settings.run}`; scored on its "
+        "reference split (validation), never on the test split. Mean ± 95% CI over seeds; differences paired by "
+        "seed, with a paired t-test.\n\n" + "\n".join(lines) + "\n"
+    )
+
+
+def main(argv: list[str]) -> None:
+    settings = Settings.from_argv(argv)
+    command = "python -m benchmarks.bench_tuning " + " ".join(argv)
+    machine = describe_machine()
+    meta = json.loads((Path(settings.run) / "bench_meta.json").read_text())
+    data = genaug.data.load(settings.data)
+    if len(data) != meta["data"]["num_images"]:
+        raise ValueError(f"{settings.run} ran on {meta['data']['data_source']}, not on data={settings.data}")
+    bench = Benchmark(BenchConfig(**meta["config"]), data, settings.run, progress=False)
+    previous = previous_report("bench_tuning")
+    rows = previous.get("rows", []) if previous.get("settings") == dataclasses.asdict(settings) else []
+    for n in settings.per_class:
+        for seed in range(bench.config.seeds):
+            for variant in VARIANTS:
+                if any((r["per_class"], r["seed"], r["variant"]) == (n, seed, variant) for r in rows):
+                    continue
+                start = time.perf_counter()
+                accuracy = validation_accuracy(bench, settings, n, seed, variant)
+                row = {"per_class": n, "seed": seed, "variant": variant, "accuracy": round(accuracy, 5)}
+                rows.append({**row, "seconds": round(time.perf_counter() - start, 1)})
+                print(row, flush=True)
+                report = {
+                    "command": command,
+                    "machine": machine,
+                    "settings": dataclasses.asdict(settings),
+                    "rows": rows,
+                }
+                write_report("bench_tuning", report, markdown(rows, command, machine, settings))
+    print(markdown(rows, command, machine, settings))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

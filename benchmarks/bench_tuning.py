@@ -27,7 +27,7 @@ from genaug.bench.arms import ArmInputs
 from genaug.bench.machine import describe_machine
 from genaug.bench.scenarios import Scenario
 from genaug.bench.summary import mean_ci, paired_difference
-from genaug.metrics import predict, train_classifier
+from genaug.metrics import accuracy
 
 # variant name -> (arm, BenchConfig changes); the first is the baseline the others are compared with
 VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {
@@ -65,13 +65,8 @@ def validation_accuracy(bench: Benchmark, settings: Settings, per_class: int, se
     uses_generator = BALANCED_ARMS[arm].uses_generator
     model = genaug.load(scenario.generators_dir(Path(settings.run)) / settings.family) if uses_generator else None
     plan = BALANCED_ARMS[arm].plan(ArmInputs(scenario.draw(bench.pool), config, seed, model))
-    classifier = train_classifier(
-        plan.images, plan.labels, bench.data.num_classes, steps=config.classifier_steps,
-        batch_size=config.classifier_batch_size, lr=config.classifier_lr, seed=seed, augment=plan.augment,
-        architecture=config.classifier,
-    )  # fmt: skip
-    validation = bench.reference_set
-    return float((predict(classifier, validation.images) == validation.labels).float().mean())
+    classifier = bench.train_classifier(plan, seed)  # the variants change how data enters, not the classifier
+    return accuracy(classifier, bench.reference_set.images, bench.reference_set.labels)
 
 
 def markdown(rows: list[dict[str, Any]], command: str, machine: str, settings: Settings) -> str:

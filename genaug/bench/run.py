@@ -141,7 +141,7 @@ class Benchmark:
     def _measure(self, results: ResultsFile, scenario: Scenario, arm: Arm, inputs: ArmInputs, family: str) -> None:
         start = time.perf_counter()
         plan = arm.plan(inputs)
-        classifier = self._train_classifier(plan, scenario.seed)
+        classifier = self.train_classifier(plan, scenario.seed)
         scores = evaluate(classifier, self.test, inputs.train)
         results.append({
             **scenario.key, "arm": arm.name, "family": family,
@@ -149,7 +149,8 @@ class Benchmark:
             **scores, "seconds": round(time.perf_counter() - start, 1),
         })  # fmt: skip
 
-    def _train_classifier(self, plan: TrainingPlan, seed: int) -> torch.nn.Module:
+    def train_classifier(self, plan: TrainingPlan, seed: int) -> torch.nn.Module:
+        """The downstream classifier every arm trains (settings from the config), on ``plan``."""
         cfg = self.config
         return train_classifier(
             plan.images, plan.labels, self.data.num_classes, steps=cfg.classifier_steps,

@@ -29,14 +29,15 @@ from genaug.bench.scenarios import Scenario
 from genaug.bench.summary import mean_ci, paired_difference
 from genaug.metrics import accuracy
 
-# variant name -> (arm, BenchConfig changes); the first is the baseline the others are compared with
+# variant name -> (arm, BenchConfig changes, whatever the run's own settings); the first is the baseline the
+# others are compared with
 VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {
     "classical": ("classical", {}),
-    "classical+synthetic, replace 0.5 (default)": ("classical+synthetic", {}),
-    "classical+synthetic, replace 0.2": ("classical+synthetic", {"synthetic_fraction": 0.2}),
+    "classical+synthetic, replace 0.5": ("classical+synthetic", {"mode": "replace", "synthetic_fraction": 0.5}),
+    "classical+synthetic, replace 0.2": ("classical+synthetic", {"mode": "replace", "synthetic_fraction": 0.2}),
     "classical+synthetic, perturb 0.5, strength 0.5": (
         "classical+synthetic",
-        {"mode": "perturb", "perturb_strength": 0.5},
+        {"mode": "perturb", "synthetic_fraction": 0.5, "perturb_strength": 0.5},
     ),
 }
 BASELINE = next(iter(VARIANTS))

@@ -52,6 +52,7 @@ class Arm:
     plan: Callable[[ArmInputs], TrainingPlan]
     uses_generator: bool
     description: str
+    uses_mode: bool = False  # mixes synthetic images in the way bench.mode says (replace, perturb, dataset)
 
 
 def _classical(inputs: ArmInputs) -> BatchAugment:
@@ -137,12 +138,19 @@ BALANCED_ARMS = {
     for arm in [
         Arm("real", _real, False, "real images only"),
         Arm("classical", _classical_plan, False, "real images with classical augmentation"),
-        Arm("real+synthetic", lambda i: _with_synthetic(i, classical=False), True, "real + synthetic images"),
+        Arm(
+            "real+synthetic",
+            lambda i: _with_synthetic(i, classical=False),
+            True,
+            "real + synthetic images",
+            uses_mode=True,
+        ),
         Arm(
             "classical+synthetic",
             lambda i: _with_synthetic(i, classical=True),
             True,
             "real + synthetic, then classical augmentation on every image",
+            uses_mode=True,
         ),
         Arm("synthetic_only", _synthetic_only, True, "synthetic images only (classification accuracy score)"),
     ]

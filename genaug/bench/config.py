@@ -28,6 +28,7 @@ class BenchConfig:
     generator_steps: int | dict[str, int] = 1500
     generator_batch_size: int = 64
     classifier: str = "small_cnn"  # "small_cnn" or "resnet"
+    classifier_width: int = 32  # channels of its first stage (16: about 3x faster on a CPU)
     classifier_steps: int = 800  # training steps of each downstream classifier
     classifier_batch_size: int = 64
     classifier_lr: float = 2e-3
@@ -47,7 +48,7 @@ class BenchConfig:
             raise ValueError(f"bench.mode must be one of {list(MODES)}, got {self.mode!r}")
         if not 0.0 <= self.synthetic_fraction < 1.0:
             raise ValueError(f"bench.synthetic_fraction must be in [0, 1), got {self.synthetic_fraction}")
-        for name in ("seeds", "classifier_steps", "pool_per_class", "imbalance_max_per_class"):
+        for name in ("seeds", "classifier_steps", "classifier_width", "pool_per_class", "imbalance_max_per_class"):
             check_positive_int(f"bench.{name}", getattr(self, name))
         if isinstance(self.generator_steps, dict):
             missing = [f for f in self.families if f not in self.generator_steps]

@@ -23,7 +23,7 @@ from genaug.bench.scenarios import Scenario, scenarios
 from genaug.data import ImageSet, train_test_split
 from genaug.errors import DataError
 from genaug.metrics import generator_quality, predict, train_classifier
-from genaug.models.base import GenerativeModel
+from genaug.models.base import EncodingModel, GenerativeModel
 from genaug.models.registry import get_family
 from genaug.train import Trainer, TrainerConfig
 
@@ -52,6 +52,18 @@ def check_budgets(config: BenchConfig, pool: ImageSet) -> None:
             )
 
 
+def check_perturb_families(config: BenchConfig, arms: list[Arm]) -> None:
+    """Fail before any training when bench.mode=perturb meets a family without an encoder to perturb with."""
+    if config.mode != "perturb" or not any(arm.uses_mode for arm in arms):
+        return
+    no_encoder = [f for f in config.families if not issubclass(get_family(f).model_class, EncodingModel)]
+    if no_encoder:
+        raise ValueError(
+            f"bench.mode=perturb perturbs real images through a family's encoder, but {no_encoder} has none: "
+            "drop it from bench.families or use bench.mode=replace"
+        )
+
+
 class Benchmark:
     """Runs (or resumes) the benchmark of ``config`` on ``data``, writing into ``out``."""
 
@@ -66,6 +78,7 @@ class Benchmark:
         self.config, self.data, self.out, self.progress = config, data, Path(out), progress
         self.balanced_arms = check_arms(config.arms, BALANCED_ARMS, "arms")
         self.imbalanced_arms = check_arms(config.imbalance_arms, IMBALANCED_ARMS, "imbalance_arms")
+        check_perturb_families(config, self.balanced_arms)
         configs = model_configs or {}
         self.model_configs = {f: configs.get(f) or get_family(f).config_class() for f in config.families}
         # every generator config given, run or not: leaving a family out of bench.families (a row selection, like
@@ -155,7 +168,7 @@ class Benchmark:
         return train_classifier(
             plan.images, plan.labels, self.data.num_classes, steps=cfg.classifier_steps,
             batch_size=cfg.classifier_batch_size, lr=cfg.classifier_lr, seed=seed, augment=plan.augment,
-            class_weights=plan.class_weights, architecture=cfg.classifier,
+            class_weights=plan.class_weights, architecture=cfg.classifier, width=cfg.classifier_width,
         )  # fmt: skip
 
 

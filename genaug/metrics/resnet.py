@@ -17,14 +17,15 @@ def _stage(in_channels: int, channels: int, stride: int) -> nn.Sequential:
 
 
 class SmallResNet(FeatureClassifier):
-    """ResNet-14 style (3x3 stem, three stages of two BasicBlocks, widths 32/64/128, no stem downsampling so
-    8 px inputs keep a spatial map); same ``features``/``head`` interface as ``SmallCNN``."""
+    """ResNet-14 style (3x3 stem, three stages of two BasicBlocks, widths ``width``/2 x ``width``/128, no stem
+    downsampling so 8 px inputs keep a spatial map); same ``features``/``head`` interface as ``SmallCNN``."""
 
-    def __init__(self, in_channels: int, num_classes: int):
+    def __init__(self, in_channels: int, num_classes: int, width: int = 32):
         super().__init__()
+        w = width
         self.body = nn.Sequential(
-            nn.Conv2d(in_channels, 32, 3, padding=1, bias=False), nn.BatchNorm2d(32), nn.ReLU(),
-            _stage(32, 32, 1), _stage(32, 64, 2), _stage(64, self.feature_dim, 2),
+            nn.Conv2d(in_channels, w, 3, padding=1, bias=False), nn.BatchNorm2d(w), nn.ReLU(),
+            _stage(w, w, 1), _stage(w, 2 * w, 2), _stage(2 * w, self.feature_dim, 2),
             nn.AdaptiveAvgPool2d(1), nn.Flatten(),
         )  # fmt: skip
         self.head = nn.Linear(self.feature_dim, num_classes)

@@ -57,6 +57,13 @@ def test_other_synthetic_modes_run(tmp_path, digits, mode):
     assert [r["mode"] for r in rows(out)] == [mode]
 
 
+def test_perturb_mode_with_a_family_without_an_encoder_fails_before_training(tmp_path, digits):
+    with pytest.raises(ValueError, match=r"mode=perturb .* \['cgan'\] has none: drop it"):
+        run(tmp_path, digits, mode="perturb", families=["cvae", "cgan"])
+    assert not (tmp_path / "results.csv").exists()
+    run(tmp_path, digits, mode="perturb", families=["cgan"], arms=["synthetic_only"], imbalance_arms=[], quality=False)
+
+
 def test_a_budget_larger_than_a_class_names_the_class(tmp_path, digits):
     with pytest.raises(DataError, match="class '0' has .* the largest budget needs 500"):
         run(tmp_path, digits, per_class=[500])

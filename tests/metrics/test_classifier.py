@@ -64,6 +64,17 @@ def test_architectures(digit_splits):
         train_classifier(part.images, part.labels, 10, steps=1, architecture="vgg")
 
 
+@pytest.mark.parametrize("architecture", sorted(CLASSIFIERS))
+def test_width_sets_the_channels_and_keeps_the_feature_size(digit_splits, architecture):
+    part = digit_splits["train"]
+    narrow = train_classifier(part.images, part.labels, 10, steps=2, batch_size=8, architecture=architecture, width=8)
+    first_conv = next(m for m in narrow.modules() if isinstance(m, torch.nn.Conv2d))
+    assert first_conv.out_channels == 8
+    assert narrow.features(part.images[:3].float() / 255).shape == (3, 128)
+    wide = CLASSIFIERS[architecture](1, 10)
+    assert sum(p.numel() for p in narrow.parameters()) < sum(p.numel() for p in wide.parameters())
+
+
 @pytest.mark.slow
 def test_resnet_learns_digits(digit_splits):
     reference, test = digit_splits["reference"], digit_splits["test"]

@@ -29,7 +29,7 @@ from genaug.bench.scenarios import Scenario
 from genaug.bench.summary import mean_ci, paired_difference
 from genaug.metrics import accuracy
 
-# variant name -> (arm, BenchConfig changes, whatever the run's own settings); the first is the baseline the
+# variant name -> (arm, BenchConfig changes applied over the run's own settings); the first is the baseline the
 # others are compared with
 VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {
     "classical": ("classical", {}),

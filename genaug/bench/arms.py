@@ -133,24 +133,21 @@ def _genaug_balance(inputs: ArmInputs) -> TrainingPlan:
     return TrainingPlan(images, labels)
 
 
+def _mixing_arm(name: str, classical: bool, description: str) -> Arm:
+    """An arm that mixes synthetic images into the real subset the way bench.mode says."""
+    return Arm(name, lambda i: _with_synthetic(i, classical=classical), True, description, uses_mode=True)
+
+
 BALANCED_ARMS = {
     arm.name: arm
     for arm in [
         Arm("real", _real, False, "real images only"),
         Arm("classical", _classical_plan, False, "real images with classical augmentation"),
-        Arm(
-            "real+synthetic",
-            lambda i: _with_synthetic(i, classical=False),
-            True,
-            "real + synthetic images",
-            uses_mode=True,
-        ),
-        Arm(
+        _mixing_arm("real+synthetic", classical=False, description="real + synthetic images"),
+        _mixing_arm(
             "classical+synthetic",
-            lambda i: _with_synthetic(i, classical=True),
-            True,
-            "real + synthetic, then classical augmentation on every image",
-            uses_mode=True,
+            classical=True,
+            description="real + synthetic, then classical augmentation on every image",
         ),
         Arm("synthetic_only", _synthetic_only, True, "synthetic images only (classification accuracy score)"),
     ]

@@ -78,3 +78,9 @@ def test_genaug_train_unknown_family_lists_the_valid_ones(tmp_path):
     assert done.returncode != 0
     for family in family_names():
         assert family in done.stderr
+
+
+def test_bench_config_defaults_are_the_default_bench_recipe():
+    with initialize_config_dir(config_dir=str(RECIPES), version_base="1.3"):
+        cfg = compose("bench")
+    assert instantiate(cfg.bench, _convert_="all") == genaug.bench.BenchConfig()

@@ -26,7 +26,7 @@ from sklearn.metrics import roc_auc_score
 from tqdm import tqdm
 
 import genaug
-from benchmarks.report import RESULTS, previous_report, write_report
+from benchmarks.report import RESULTS, previous_report, write_rows
 from genaug.bench.machine import describe_machine
 from genaug.data import ImageSet, load, train_test_split
 
@@ -157,8 +157,7 @@ def main(argv: list[str]) -> None:
         row = run_one(settings, family, digit, train, test)
         rows.append(row)
         tqdm.write(str(row))
-        report = {"command": command, "machine": machine, "settings": dataclasses.asdict(settings), "rows": rows}
-        write_report("anomaly", report, markdown(settings, rows, command, machine))
+        write_rows("anomaly", rows, command, machine, settings, markdown(settings, rows, command, machine))
     print(markdown(settings, rows, command, machine))
 
 

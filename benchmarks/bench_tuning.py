@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import genaug
-from benchmarks.report import previous_report, write_report
+from benchmarks.report import previous_rows, write_rows
 from genaug.bench import BALANCED_ARMS, BenchConfig, Benchmark
 from genaug.bench.arms import ArmInputs
 from genaug.bench.machine import describe_machine
@@ -106,8 +106,7 @@ def main(argv: list[str]) -> None:
     if len(data) != meta["data"]["num_images"]:
         raise ValueError(f"{settings.run} ran on {meta['data']['data_source']}, not on data={settings.data}")
     bench = Benchmark(BenchConfig(**meta["config"]), data, settings.run, progress=False)
-    previous = previous_report("bench_tuning")
-    rows = previous.get("rows", []) if previous.get("settings") == dataclasses.asdict(settings) else []
+    rows = previous_rows("bench_tuning", settings)
     for n in settings.per_class:
         for seed in range(bench.config.seeds):
             for variant in VARIANTS:
@@ -118,13 +117,7 @@ def main(argv: list[str]) -> None:
                 row = {"per_class": n, "seed": seed, "variant": variant, "accuracy": round(accuracy, 5)}
                 rows.append({**row, "seconds": round(time.perf_counter() - start, 1)})
                 print(row, flush=True)
-                report = {
-                    "command": command,
-                    "machine": machine,
-                    "settings": dataclasses.asdict(settings),
-                    "rows": rows,
-                }
-                write_report("bench_tuning", report, markdown(rows, command, machine, settings))
+                write_rows("bench_tuning", rows, command, machine, settings, markdown(rows, command, machine, settings))
     print(markdown(rows, command, machine, settings))
 
 

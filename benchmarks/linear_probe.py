@@ -29,7 +29,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 import genaug
-from benchmarks.report import RESULTS, previous_report, write_report
+from benchmarks.report import RESULTS, previous_rows, write_rows
 from genaug.bench.machine import describe_machine
 from genaug.data import ImageSet, load, per_class_subset, train_test_split
 from genaug.sklearn.latent import LatentEncoder
@@ -130,8 +130,7 @@ def main(argv: list[str]) -> None:
     torch.set_num_threads(settings.threads)
     command = "python -m benchmarks.linear_probe " + " ".join(argv)
     machine = describe_machine(settings.threads)
-    previous = previous_report("linear_probe")
-    rows = previous.get("rows", []) if previous.get("settings") == dataclasses.asdict(settings) else []
+    rows = previous_rows("linear_probe", settings)
     train, test = train_test_split(load("mnist5k"), test_size=0.2, seed=0)
     few = per_class_subset(train, FEW_LABELS, seed=settings.seed)
     for name, (dimension, features) in representations(settings, train).items():
@@ -145,8 +144,7 @@ def main(argv: list[str]) -> None:
         }
         rows.append(row)
         print(row, flush=True)
-        report = {"command": command, "machine": machine, "settings": dataclasses.asdict(settings), "rows": rows}
-        write_report("linear_probe", report, markdown(rows, command, machine, settings))
+        write_rows("linear_probe", rows, command, machine, settings, markdown(rows, command, machine, settings))
     print(markdown(rows, command, machine, settings))
 
 

@@ -6,6 +6,7 @@ and a rerun can pick up from the rows already in the JSON report.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
@@ -26,3 +27,16 @@ def write_report(name: str, report: dict[str, Any], markdown: str) -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
     atomic_write_text(RESULTS / f"{name}.json", json.dumps(report, indent=2) + "\n")
     atomic_write_text(RESULTS / f"{name}.md", markdown)
+
+
+def previous_rows(name: str, settings: Any) -> list[dict[str, Any]]:
+    """The rows an earlier run of benchmark ``name`` with the same ``settings`` (a dataclass) left; a run with
+    other settings starts afresh."""
+    previous = previous_report(name)
+    return previous.get("rows", []) if previous.get("settings") == dataclasses.asdict(settings) else []
+
+
+def write_rows(name: str, rows: list[dict[str, Any]], command: str, machine: str, settings: Any, markdown: str) -> None:
+    """Write the rows measured so far, with the command, machine and ``settings`` (a dataclass) that produced them."""
+    report = {"command": command, "machine": machine, "settings": dataclasses.asdict(settings), "rows": rows}
+    write_report(name, report, markdown)

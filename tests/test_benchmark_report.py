@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from benchmarks import report
 
 
@@ -12,3 +14,16 @@ def test_report_round_trip_and_missing_report(tmp_path, monkeypatch):
     assert report.previous_report("anomaly")["rows"] == [{"digit": 3}]
     assert (tmp_path / "results" / "anomaly.md").read_text() == "| a |\n"
     assert sorted(p.name for p in (tmp_path / "results").iterdir()) == ["anomaly.json", "anomaly.md"]
+
+
+def test_rows_resume_only_under_the_same_settings(tmp_path, monkeypatch):
+    @dataclasses.dataclass
+    class Settings:
+        seed: int
+
+    monkeypatch.setattr(report, "RESULTS", tmp_path)
+    report.write_rows("probe", [{"accuracy": 0.9}], "python -m benchmarks.probe", "2 cores", Settings(0), "| 0.9 |\n")
+    written = report.previous_report("probe")
+    assert written["settings"] == {"seed": 0} and written["command"] == "python -m benchmarks.probe"
+    assert report.previous_rows("probe", Settings(0)) == [{"accuracy": 0.9}]
+    assert report.previous_rows("probe", Settings(1)) == []

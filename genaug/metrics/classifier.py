@@ -60,7 +60,8 @@ def train_classifier(
     ``augment(x, y)`` maps each sampled float batch and its labels to an augmented float batch of the same shape
     (batch-level, so it stays cheap, e.g. ``classical_batch_augment``). ``class_weights`` (K floats) weight the
     cross-entropy loss per class, e.g. inverse class frequencies for long-tailed data. ``width`` is the channel
-    count of the first stage (the second has twice as many): 16 trains about 3x faster than 32 on a CPU.
+    count of the first stage (the second has twice as many): 16 trains about 2.6x faster than 32 on 2 CPU cores
+    (the genaug-bench runs published in benchmarks/results/).
     """
     if architecture not in CLASSIFIERS:
         raise ValueError(f"architecture must be one of {sorted(CLASSIFIERS)}, got {architecture!r}")

@@ -2,8 +2,9 @@
 
 Reuses the generators that a finished ``genaug-bench`` run trained (its ``out=`` directory, with its recorded
 configuration, so the same splits and subsets) and, for each balanced budget and seed, trains the downstream
-classifier under a few variants of the ``classical+synthetic`` arm. Each classifier is scored on the benchmark's
-reference split: no generator or downstream classifier trains on it, and the test split stays untouched.
+classifier under a few variants of the ``classical+synthetic`` arm and its filtered version. Each classifier is
+scored on the benchmark's reference split: no generator or downstream classifier trains on it, and the test split
+stays untouched.
 
     python -m benchmarks.bench_tuning run=runs/bench-mnist5k-default per_class=10,20 family=ae
 
@@ -39,6 +40,10 @@ VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {
         "classical+synthetic",
         {"mode": "perturb", "synthetic_fraction": 0.5, "perturb_strength": 0.5},
     ),
+    "classical+filtered_synthetic, perturb 0.5, strength 0.5": (
+        "classical+filtered_synthetic",
+        {"mode": "perturb", "synthetic_fraction": 0.5, "perturb_strength": 0.5},
+    ),
 }
 BASELINE = next(iter(VARIANTS))
 
@@ -65,7 +70,8 @@ def validation_accuracy(bench: Benchmark, settings: Settings, per_class: int, se
     scenario = Scenario("balanced", per_class, 1.0, seed)
     uses_generator = BALANCED_ARMS[arm].uses_generator
     model = genaug.load(scenario.generators_dir(Path(settings.run)) / settings.family) if uses_generator else None
-    plan = BALANCED_ARMS[arm].plan(ArmInputs(scenario.draw(bench.pool), config, seed, model))
+    train = scenario.draw(bench.pool)
+    plan = BALANCED_ARMS[arm].plan(ArmInputs(train, config, seed, model, bench.judge(train, seed)))
     classifier = bench.train_classifier(plan, seed)  # the variants change how data enters, not the classifier
     return accuracy(classifier, bench.reference_set.images, bench.reference_set.labels)
 

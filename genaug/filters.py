@@ -3,6 +3,11 @@ applies to every draw, keeping only the images they accept.
 
 A filter gets float images N×C×H×W in [0, 1] and the class indices N they were conditioned on, and must be
 deterministic (same images, same answer), so that a SyntheticDataset stays deterministic per index.
+
+The filters here judge images by a classifier: a callable mapping float images N×C×H×W in [0, 1] to logits N×K
+over the generative model's classes, in its class order (e.g. a ``genaug.metrics.SmallCNN`` trained on the real
+data; wrap any normalisation it needs into it, e.g. ``nn.Sequential(v2.Normalize(mean, std), net)``). An
+``nn.Module`` is run in eval mode, without gradients, on its own device.
 """
 
 from __future__ import annotations
@@ -14,22 +19,13 @@ import torch
 from torch import nn
 
 
-class ConfidenceFilter:
-    """Keeps the images that ``classifier`` assigns to their conditioned class with probability >= ``threshold``.
+class _ClassifierFilter:
+    """What the classifier-based filters share: checking the classifier and its output, probabilities."""
 
-    ``classifier`` maps float images N×C×H×W in [0, 1] to logits N×K over the model's classes, in the
-    model's class order (e.g. a ``genaug.metrics.SmallCNN`` trained on the real data; wrap any normalisation
-    it needs into it, e.g. ``nn.Sequential(v2.Normalize(mean, std), net)``). An ``nn.Module`` is run in eval
-    mode, without gradients, on its own device.
-    """
-
-    def __init__(self, classifier: Callable[[torch.Tensor], torch.Tensor], threshold: float = 0.9):
+    def __init__(self, classifier: Callable[[torch.Tensor], torch.Tensor]):
         if not callable(classifier):
             raise TypeError(f"classifier must be callable (images -> logits), got {type(classifier).__name__}")
-        if isinstance(threshold, bool) or not isinstance(threshold, numbers.Real) or not 0 <= threshold <= 1:
-            raise ValueError(f"threshold must be a probability in [0, 1], got {threshold!r}")
         self.classifier = classifier
-        self.threshold = float(threshold)
 
     def __call__(self, images: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
         """A bool mask (on the CPU) of the images to keep."""
@@ -44,8 +40,11 @@ class ConfidenceFilter:
                 f"classifier scores {probabilities.shape[1]} classes but an image is of class {int(labels.max())}; "
                 "the classifier must score every class of the generative model, in the same order"
             )
-        conditioned = probabilities.gather(1, labels.to(probabilities.device)[:, None])[:, 0]
-        return (conditioned >= self.threshold).cpu()
+        return self.accepts(probabilities, labels.to(probabilities.device)).cpu()
+
+    def accepts(self, probabilities: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        """Bool N: which images to keep, given their class probabilities N×K and conditioned classes N."""
+        raise NotImplementedError
 
     @torch.no_grad()
     def probabilities(self, images: torch.Tensor) -> torch.Tensor:
@@ -65,5 +64,32 @@ class ConfidenceFilter:
             raise TypeError(f"classifier must return a logits tensor N x K, got {type(logits).__name__}")
         return logits.float().softmax(dim=-1)
 
+
+class ConfidenceFilter(_ClassifierFilter):
+    """Keeps the images that ``classifier`` (see the module docstring) assigns to their conditioned class with
+    probability >= ``threshold``."""
+
+    def __init__(self, classifier: Callable[[torch.Tensor], torch.Tensor], threshold: float = 0.9):
+        super().__init__(classifier)
+        if isinstance(threshold, bool) or not isinstance(threshold, numbers.Real) or not 0 <= threshold <= 1:
+            raise ValueError(f"threshold must be a probability in [0, 1], got {threshold!r}")
+        self.threshold = float(threshold)
+
+    def accepts(self, probabilities: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        return probabilities.gather(1, labels[:, None])[:, 0] >= self.threshold
+
     def __repr__(self) -> str:
         return f"ConfidenceFilter({type(self.classifier).__name__}, threshold={self.threshold})"
+
+
+class PredictionFilter(_ClassifierFilter):
+    """Keeps the images whose most probable class under ``classifier`` (see the module docstring) is their
+    conditioned class, however confident: a consistency check, e.g. with a classifier trained on the same few
+    real images (the benchmark's ``classical+filtered_synthetic`` arm).
+    """
+
+    def accepts(self, probabilities: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        return probabilities.argmax(dim=1) == labels
+
+    def __repr__(self) -> str:
+        return f"PredictionFilter({type(self.classifier).__name__})"

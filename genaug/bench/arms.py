@@ -7,6 +7,7 @@ and augmentation they feed it. Balanced-budget arms (``BALANCED_ARMS``) and long
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -22,6 +23,7 @@ from genaug.bench.mixing import (
     synthetic_top_up,
 )
 from genaug.data import ImageSet
+from genaug.filters import PredictionFilter
 from genaug.metrics.classical import classical_batch_augment
 from genaug.models.base import EncodingModel, GenerativeModel
 
@@ -38,12 +40,14 @@ class TrainingPlan:
 
 @dataclass
 class ArmInputs:
-    """One run's inputs: the labelled subset, the settings, the run seed and (for generator arms) the model."""
+    """One run's inputs: the labelled subset, the settings, the run seed, (for generator arms) the model and
+    (for filtered arms) ``judge``, which returns the classical arm's classifier on this subset."""
 
     train: ImageSet
     config: BenchConfig
     seed: int
     generator: GenerativeModel | None = None
+    judge: Callable[[], torch.nn.Module] | None = None
 
 
 @dataclass(frozen=True)
@@ -59,8 +63,8 @@ def _classical(inputs: ArmInputs) -> BatchAugment:
     return classical_batch_augment(seed=inputs.seed)
 
 
-def _pool(inputs: ArmInputs) -> tuple[torch.Tensor, torch.Tensor]:
-    return synthetic_pool(inputs.generator, inputs.config.pool_per_class, seed=inputs.seed)
+def _pool(inputs: ArmInputs, keep: PredictionFilter | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    return synthetic_pool(inputs.generator, inputs.config.pool_per_class, seed=inputs.seed, keep=keep)
 
 
 def _perturb_fn(model: GenerativeModel) -> Callable[..., torch.Tensor]:
@@ -75,13 +79,15 @@ def _perturb_fn(model: GenerativeModel) -> Callable[..., torch.Tensor]:
     return perturb
 
 
-def _with_synthetic(inputs: ArmInputs, classical: bool) -> TrainingPlan:
+def _with_synthetic(inputs: ArmInputs, classical: bool, filtered: bool = False) -> TrainingPlan:
     cfg, train = inputs.config, inputs.train
     extra = [_classical(inputs)] if classical else []
+    keep = _consistency_filter(inputs) if filtered else None
     if cfg.mode == "perturb":
-        mix = PerturbReal(_perturb_fn(inputs.generator), cfg.synthetic_fraction, cfg.perturb_strength, inputs.seed)
+        perturb = _perturb_fn(inputs.generator)
+        mix = PerturbReal(perturb, cfg.synthetic_fraction, cfg.perturb_strength, inputs.seed, keep=keep)
         return TrainingPlan(train.images, train.labels, compose(mix, *extra))
-    pool, pool_labels = _pool(inputs)
+    pool, pool_labels = _pool(inputs, keep)
     if cfg.mode == "replace":
         mix = ReplaceWithSynthetic(pool, pool_labels, cfg.synthetic_fraction, inputs.seed)
         return TrainingPlan(train.images, train.labels, compose(mix, *extra))
@@ -90,6 +96,14 @@ def _with_synthetic(inputs: ArmInputs, classical: bool) -> TrainingPlan:
     want = torch.tensor(train.class_counts()) + torch.round(torch.tensor(train.class_counts()) * ratio).long()
     images, labels = synthetic_top_up(train.images, train.labels, pool, pool_labels, want)
     return TrainingPlan(images, labels, compose(*extra) if extra else None)
+
+
+def _consistency_filter(inputs: ArmInputs) -> PredictionFilter:
+    """Keeps the synthetic images that the classical arm's classifier, trained on the same real subset, assigns
+    to their class: no extra training when that arm ran on the subset first."""
+    if inputs.judge is None:
+        raise ValueError("a filtered arm needs ArmInputs.judge (the classical arm's classifier on the subset)")
+    return PredictionFilter(inputs.judge())
 
 
 def _real(inputs: ArmInputs) -> TrainingPlan:
@@ -133,9 +147,10 @@ def _genaug_balance(inputs: ArmInputs) -> TrainingPlan:
     return TrainingPlan(images, labels)
 
 
-def _mixing_arm(name: str, classical: bool, description: str) -> Arm:
+def _mixing_arm(name: str, classical: bool, description: str, filtered: bool = False) -> Arm:
     """An arm that mixes synthetic images into the real subset the way bench.mode says."""
-    return Arm(name, lambda i: _with_synthetic(i, classical=classical), True, description, uses_mode=True)
+    plan = functools.partial(_with_synthetic, classical=classical, filtered=filtered)
+    return Arm(name, plan, True, description, uses_mode=True)
 
 
 BALANCED_ARMS = {
@@ -148,6 +163,13 @@ BALANCED_ARMS = {
             "classical+synthetic",
             classical=True,
             description="real + synthetic, then classical augmentation on every image",
+        ),
+        _mixing_arm(
+            "classical+filtered_synthetic",
+            classical=True,
+            filtered=True,
+            description="as classical+synthetic, keeping only synthetic images that the classical arm's "
+            "classifier assigns to their class",
         ),
         Arm("synthetic_only", _synthetic_only, True, "synthetic images only (classification accuracy score)"),
     ]

@@ -9,6 +9,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 MODES = ("replace", "perturb", "dataset")
+DEFAULT_ARMS = (
+    "real", "classical", "real+synthetic", "classical+synthetic", "classical+filtered_synthetic", "synthetic_only",
+)  # fmt: skip
 
 
 @dataclass
@@ -21,9 +24,8 @@ class BenchConfig:
     split_seed: int = 0  # seed of that split
     reference_size: float = 0.25  # share of the rest kept for the reference CNN of the quality metrics
     families: list[str] = field(default_factory=lambda: ["cvae", "ae"])  # generators to compare (cgan: opt in)
-    arms: list[str] = field(
-        default_factory=lambda: ["real", "classical", "real+synthetic", "classical+synthetic", "synthetic_only"]
-    )  # balanced-budget arms; the synthetic ones run once per family
+    # balanced-budget arms; the synthetic ones run once per family
+    arms: list[str] = field(default_factory=lambda: list(DEFAULT_ARMS))
     # training steps of each generator (on the N-per-class subset only): one number, or one per family
     generator_steps: int | dict[str, int] = field(default_factory=lambda: {"cgan": 1000, "cvae": 600, "ae": 600})
     generator_batch_size: int = 64

@@ -10,14 +10,22 @@ from collections.abc import Callable
 import torch
 
 from genaug.models.base import GenerativeModel
+from genaug.synthetic import SyntheticDataset
+from genaug.synthetic.chunks import ImageFilter
 
 BatchAugment = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 
 
-def synthetic_pool(model: GenerativeModel, per_class: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """``per_class`` samples of every class (float, CPU), with their labels, sorted by class."""
+def synthetic_pool(
+    model: GenerativeModel, per_class: int, seed: int, keep: ImageFilter | None = None
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """``per_class`` samples of every class (float, CPU), with their labels, sorted by class; with a filter
+    ``keep``, only images it accepts (drawn through a SyntheticDataset, which redraws the rejected ones)."""
     labels = torch.arange(model.num_classes).repeat_interleave(per_class)
-    return model.sample(len(labels), labels=labels, seed=seed).cpu(), labels
+    if keep is None:
+        return model.sample(len(labels), labels=labels, seed=seed).cpu(), labels
+    accepted = SyntheticDataset(model, per_class, seed=seed, filter=keep).materialize(progress=False)
+    return torch.stack([image for image, _ in accepted]), labels
 
 
 class ReplaceWithSynthetic:
@@ -41,18 +49,31 @@ class ReplaceWithSynthetic:
 
 
 class PerturbReal:
-    """With probability ``fraction``, each image is encoded, its code perturbed and decoded (ae, cvae)."""
+    """With probability ``fraction``, each image is encoded, its code perturbed and decoded (ae, cvae); with a
+    filter ``keep``, a perturbed image that it rejects leaves its real image in place."""
 
-    def __init__(self, perturb: Callable[..., torch.Tensor], fraction: float, strength: float, seed: int):
-        self.perturb, self.fraction, self.strength = perturb, fraction, strength
+    def __init__(
+        self,
+        perturb: Callable[..., torch.Tensor],
+        fraction: float,
+        strength: float,
+        seed: int,
+        keep: ImageFilter | None = None,
+    ):
+        self.perturb, self.fraction, self.strength, self.keep = perturb, fraction, strength, keep
         self.generator = torch.Generator().manual_seed(seed)
 
     def __call__(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         chosen = torch.rand(len(x), generator=self.generator) < self.fraction
         if not chosen.any():
             return x
+        perturbed = self.perturb(x[chosen], y[chosen], self.strength, self.generator).cpu()
+        if self.keep is not None:
+            accepted = self.keep(perturbed, y[chosen])
+            chosen[torch.nonzero(chosen).flatten()[~accepted]] = False
+            perturbed = perturbed[accepted]
         x = x.clone()
-        x[chosen] = self.perturb(x[chosen], y[chosen], self.strength, self.generator).cpu()
+        x[chosen] = perturbed
         return x
 
 

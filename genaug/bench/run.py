@@ -9,6 +9,7 @@ it is measured, and every generator keeps its checkpoint, so an interrupted benc
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -109,9 +110,12 @@ class Benchmark:
         for scenario in tqdm(todo, desc="genaug-bench", unit="subset", disable=not self.progress):
             arms = self.balanced_arms if scenario.name == "balanced" else self.imbalanced_arms
             train = scenario.draw(self.pool)
+            measured: dict[str, torch.nn.Module] = {}  # arm -> its classifier, for the filtered arms' judge
             for arm in arms:
                 if not arm.uses_generator and not results.done(**scenario.key, arm=arm.name, family=""):
-                    self._measure(results, scenario, arm, ArmInputs(train, cfg, scenario.seed), family="")
+                    inputs = ArmInputs(train, cfg, scenario.seed)
+                    measured[arm.name] = self._measure(results, scenario, arm, inputs, family="")
+            judge = self.judge(train, scenario.seed, measured)
             for family in cfg.families:
                 pending = [
                     a for a in arms if a.uses_generator and not results.done(**scenario.key, arm=a.name, family=family)
@@ -125,8 +129,23 @@ class Benchmark:
                         reference = self._reference_classifier()
                     quality.append({**scenario.key, "family": family, **self._quality(model, reference, train)})
                 for arm in pending:
-                    self._measure(results, scenario, arm, ArmInputs(train, cfg, scenario.seed, model), family)
+                    self._measure(results, scenario, arm, ArmInputs(train, cfg, scenario.seed, model, judge), family)
         return self.out
+
+    def judge(
+        self, train: ImageSet, seed: int, measured: dict[str, torch.nn.Module] | None = None
+    ) -> Callable[[], torch.nn.Module]:
+        """``ArmInputs.judge`` for the subset ``train``: the classical arm's classifier from ``measured`` (arm ->
+        classifier trained on this subset), else trained on first call (the same seed gives the same classifier)."""
+        measured = {} if measured is None else measured
+
+        def classical_classifier() -> torch.nn.Module:
+            if "classical" not in measured:
+                plan = BALANCED_ARMS["classical"].plan(ArmInputs(train, self.config, seed))
+                measured["classical"] = self.train_classifier(plan, seed)
+            return measured["classical"]
+
+        return classical_classifier
 
     def _generator(self, scenario: Scenario, family: str, train: ImageSet) -> GenerativeModel:
         """The family's generator for this subset: trained once, kept on disk, resumed after an interruption."""
@@ -151,7 +170,10 @@ class Benchmark:
         measured = generator_quality(reference, train.images, self.test.images, synthetic, labels)
         return {k: round(float(measured[k]), 5) for k in QUALITY_METRICS}
 
-    def _measure(self, results: ResultsFile, scenario: Scenario, arm: Arm, inputs: ArmInputs, family: str) -> None:
+    def _measure(
+        self, results: ResultsFile, scenario: Scenario, arm: Arm, inputs: ArmInputs, family: str
+    ) -> torch.nn.Module:
+        """Train and score ``arm``'s classifier, append its row; returns the classifier."""
         start = time.perf_counter()
         plan = arm.plan(inputs)
         classifier = self.train_classifier(plan, scenario.seed)
@@ -161,6 +183,7 @@ class Benchmark:
             "mode": self.config.mode if arm.uses_generator else "", "train_images": len(plan.images),
             **scores, "seconds": round(time.perf_counter() - start, 1),
         })  # fmt: skip
+        return classifier
 
     def train_classifier(self, plan: TrainingPlan, seed: int) -> torch.nn.Module:
         """The downstream classifier every arm trains (settings from the config), on ``plan``."""

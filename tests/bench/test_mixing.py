@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from genaug.bench.mixing import ReplaceWithSynthetic, synthetic_pool, synthetic_top_up
+from genaug.bench.mixing import PerturbReal, ReplaceWithSynthetic, synthetic_pool, synthetic_top_up
 
 
 def test_replace_keeps_the_class_and_the_requested_share():
@@ -27,3 +27,33 @@ def test_top_up_fills_each_class_to_the_wanted_count(tiny_models, digits16):
     images, labels = synthetic_top_up(real.images, real.labels, pool, pool_labels, want)
     assert images.dtype == torch.float32 and torch.equal(torch.bincount(labels, minlength=10), want)
     assert torch.equal(images[:20], real.images.float() / 255)
+
+
+def test_perturb_with_a_filter_keeps_the_real_image_where_it_rejects_the_perturbed_one():
+    def negate(x, y, strength, generator):
+        return -x
+
+    def keep_even_labels(images, labels):
+        return labels % 2 == 0
+
+    x = torch.ones(2000, 1, 2, 2)
+    y = torch.arange(4).repeat(500)
+    unfiltered = PerturbReal(negate, fraction=0.5, strength=1.0, seed=0)(x, y)
+    filtered = PerturbReal(negate, fraction=0.5, strength=1.0, seed=0, keep=keep_even_labels)(x, y)
+    perturbed = filtered[:, 0, 0, 0] < 0
+    assert torch.equal(perturbed, (unfiltered[:, 0, 0, 0] < 0) & (y % 2 == 0))  # the same draw, minus rejections
+    assert 0.4 < perturbed[y % 2 == 0].float().mean() < 0.6
+    assert (x == 1).all()  # the input batch is not modified
+
+
+def test_a_filtered_pool_holds_only_accepted_images(tiny_models):
+    model = tiny_models["cvae"]
+    pool, _ = synthetic_pool(model, per_class=5, seed=0)
+    threshold = float(pool.mean(dim=(1, 2, 3)).median())
+
+    def bright(images, labels):
+        return images.mean(dim=(1, 2, 3)) > threshold
+
+    filtered, labels = synthetic_pool(model, per_class=5, seed=0, keep=bright)
+    assert filtered.shape == pool.shape and torch.equal(labels, torch.arange(10).repeat_interleave(5))
+    assert bright(filtered, labels).all()

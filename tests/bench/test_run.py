@@ -6,8 +6,10 @@ import csv
 import json
 
 import pytest
+import torch
 
-from genaug.bench import BenchConfig, Benchmark, ResultsMismatchError, write_summary
+from genaug.bench import BALANCED_ARMS, BenchConfig, Benchmark, ResultsMismatchError, write_summary
+from genaug.bench.arms import ArmInputs
 from genaug.errors import DataError
 from tests.train.tiny import tiny_config
 
@@ -33,7 +35,8 @@ def test_every_arm_gets_a_row_and_a_rerun_skips_them(tmp_path, digits):
     found = {(r["scenario"], r["arm"], r["family"]) for r in rows(out)}
     assert found == {
         ("balanced", "real", ""), ("balanced", "classical", ""), ("balanced", "real+synthetic", "cvae"),
-        ("balanced", "classical+synthetic", "cvae"), ("balanced", "synthetic_only", "cvae"),
+        ("balanced", "classical+synthetic", "cvae"), ("balanced", "classical+filtered_synthetic", "cvae"),
+        ("balanced", "synthetic_only", "cvae"),
         ("long_tailed", "real", ""), ("long_tailed", "class_weighted", ""), ("long_tailed", "oversample", ""),
         ("long_tailed", "classical", ""), ("long_tailed", "genaug_balance", "cvae"),
     }  # fmt: skip
@@ -49,6 +52,30 @@ def test_every_arm_gets_a_row_and_a_rerun_skips_them(tmp_path, digits):
     assert "real+synthetic (cvae)" in summary and "minority-class recall" in summary
     grid = "generators/balanced-n4-r1-s0/cvae/samples/step_000006.png"
     assert f"| 4 | ![cvae, N=4]({grid}) |" in summary and (out / grid).is_file()
+
+
+def test_the_filtered_arm_judges_with_the_classical_arms_classifier(tmp_path, digits, monkeypatch):
+    trained = []
+    train_classifier = Benchmark.train_classifier
+    monkeypatch.setattr(Benchmark, "train_classifier", lambda self, *a: trained.append(1) or train_classifier(self, *a))
+    arms = ["classical", "classical+filtered_synthetic"]
+    run(tmp_path / "both", digits, arms=arms, imbalance_arms=[], quality=False)
+    assert len(trained) == 2  # the judge is the classical arm's classifier, not a third training
+    trained.clear()
+    out = run(tmp_path / "filtered_only", digits, arms=arms[1:], imbalance_arms=[], quality=False)
+    assert len(trained) == 2  # without the classical arm in this pass, the judge is trained first
+    bench = Benchmark(BenchConfig(**TINY_BENCH), digits, out, {"cvae": tiny_config("cvae")}, progress=False)
+    train = bench.pool.subset(range(40))
+    judge = bench.judge(train, seed=0)
+    assert judge() is judge()  # trained once per subset
+    again = bench.judge(train, seed=0)()
+    assert all(torch.equal(a, b) for a, b in zip(judge().parameters(), again.parameters(), strict=True))
+
+
+def test_a_filtered_arm_without_a_judge_says_what_it_needs(digits16, tiny_models):
+    inputs = ArmInputs(digits16.subset(range(20)), BenchConfig(**TINY_BENCH), 0, tiny_models["cvae"])
+    with pytest.raises(ValueError, match="needs ArmInputs.judge"):
+        BALANCED_ARMS["classical+filtered_synthetic"].plan(inputs)
 
 
 @pytest.mark.parametrize("mode", ["perturb", "dataset"])
@@ -70,7 +97,8 @@ def test_a_budget_larger_than_a_class_names_the_class(tmp_path, digits):
 
 
 def test_an_unknown_arm_lists_the_valid_ones(tmp_path, digits):
-    with pytest.raises(ValueError, match=r"unknown arm\(s\) \['gan_magic'\].*'classical', 'classical\+synthetic'"):
+    valid = r"'classical', 'classical\+filtered_synthetic', 'classical\+synthetic'"
+    with pytest.raises(ValueError, match=r"unknown arm\(s\) \['gan_magic'\].*" + valid):
         run(tmp_path, digits, arms=["real", "gan_magic"])
 
 

@@ -1,4 +1,5 @@
-"""ConfidenceFilter: which images it keeps, eval mode, argument checks, and its use in a SyntheticDataset."""
+"""ConfidenceFilter and PredictionFilter: which images they keep, eval mode, argument checks, and their use in a
+SyntheticDataset."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import torch
 from torch import nn
 
 from genaug.data import ImageSet
-from genaug.filters import ConfidenceFilter
+from genaug.filters import ConfidenceFilter, PredictionFilter
 from genaug.synthetic import SyntheticDataset
 from genaug.synthetic.chunks import CHUNK_SIZE
 
@@ -38,6 +39,22 @@ def test_keeps_images_whose_conditioned_class_is_probable_enough(classifier, dig
         assert torch.equal(keep, conditioned >= threshold)
     keep = ConfidenceFilter(classifier, 0.5)(images, labels)
     assert 0 < keep.sum() < 200 and keep[torch.arange(200) % 3 == 0].float().mean() < 0.2
+
+
+def test_prediction_filter_keeps_images_predicted_as_their_class_however_confident():
+    logits = torch.tensor([[2.0, 1.9, 1.8], [0.0, 5.0, 0.0], [0.1, 0.0, 0.0], [0.0, 0.0, 9.0]])
+    keep = PredictionFilter(lambda images: logits)(torch.rand(4, 1, 8, 8), torch.tensor([0, 0, 0, 2]))
+    # kept: class 0 at 36% (the top class), class 2 at 99.9%; dropped: class 0 when class 1 is on top
+    assert keep.dtype == torch.bool and keep.tolist() == [True, False, True, True]
+
+
+def test_prediction_filter_checks_its_classifier_like_the_confidence_filter(classifier, digits16):
+    images, labels = digits16.as_float()[:100], digits16.labels[:100]
+    assert torch.equal(PredictionFilter(classifier)(images, labels), classifier(images).argmax(1) == labels)
+    with pytest.raises(ValueError, match="scores 10 classes but an image is of class 12"):
+        PredictionFilter(classifier)(images[:2], torch.tensor([0, 12]))
+    with pytest.raises(TypeError, match="classifier must be callable"):
+        PredictionFilter("smallcnn.pt")
 
 
 def test_runs_the_classifier_in_eval_mode_and_restores_it(digits16):

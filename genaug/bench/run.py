@@ -150,7 +150,7 @@ class Benchmark:
     def _generator(self, scenario: Scenario, family: str, train: ImageSet) -> GenerativeModel:
         """The family's generator for this subset: trained once, kept on disk, resumed after an interruption."""
         cfg = self.config
-        steps = cfg.steps_for(family)
+        steps = cfg.steps_for(family, len(train))
         trainer = TrainerConfig(
             steps=steps, batch_size=cfg.generator_batch_size, seed=scenario.seed, resume=True,
             progress=False, tensorboard=False, sample_every=steps, checkpoint_every=500,

@@ -128,6 +128,26 @@ def test_generator_steps_can_differ_per_family(tmp_path, digits):
     assert json.loads(checkpoint.read_text())["training"]["step"] == 4
 
 
+def test_a_minimum_of_epochs_adds_steps_at_larger_budgets(tmp_path, digits):
+    config = BenchConfig(generator_steps={"cvae": 600, "ae": 600}, generator_min_epochs={"cvae": 150})
+    assert [config.steps_for("cvae", n * 10) for n in (10, 20, 50, 100)] == [600, 600, 1172, 2344]
+    assert config.steps_for("ae", 1000) == 600  # no minimum for the ae
+    assert BenchConfig(generator_min_epochs=150).steps_for("ae", 1000) == 2344
+    # subset of 40 digits in batches of 16: 3 epochs are 8 steps, more than generator_steps=6
+    out = run(tmp_path, digits, generator_min_epochs=3, arms=["real+synthetic"], imbalance_arms=[], quality=False)
+    (checkpoint,) = (out / "generators").glob("*/cvae/config.json")
+    assert json.loads(checkpoint.read_text())["training"]["step"] == 8
+
+
+def test_a_minimum_of_epochs_changes_the_fingerprint_only_when_set():
+    data = {"data_source": "digits"}
+    unset = BenchConfig().fingerprint(data)
+    assert BenchConfig(generator_min_epochs=None).fingerprint(data) == unset  # earlier runs stay resumable
+    assert BenchConfig(generator_min_epochs={"cvae": 150}).fingerprint(data) != unset
+    with pytest.raises(ValueError, match=r"bench.generator_min_epochs.cvae must be a positive integer, got 0"):
+        BenchConfig(generator_min_epochs={"cvae": 0})
+
+
 def test_generator_steps_must_cover_every_family():
     with pytest.raises(ValueError, match=r"bench.generator_steps has no entry for \['ae'\]"):
         BenchConfig(families=["cvae", "ae"], generator_steps={"cvae": 100})

@@ -26,6 +26,7 @@ from genaug.data import ImageSet
 from genaug.filters import PredictionFilter
 from genaug.metrics.classical import classical_batch_augment
 from genaug.models.base import EncodingModel, GenerativeModel
+from genaug.synthetic.chunks import ImageFilter
 
 
 @dataclass
@@ -63,7 +64,7 @@ def _classical(inputs: ArmInputs) -> BatchAugment:
     return classical_batch_augment(seed=inputs.seed)
 
 
-def _pool(inputs: ArmInputs, keep: PredictionFilter | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+def _pool(inputs: ArmInputs, keep: ImageFilter | None = None) -> tuple[torch.Tensor, torch.Tensor]:
     return synthetic_pool(inputs.generator, inputs.config.pool_per_class, seed=inputs.seed, keep=keep)
 
 

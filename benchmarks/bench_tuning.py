@@ -54,6 +54,7 @@ class Settings:
     per_class: list[int]
     family: str = "ae"
     data: str = "mnist5k"  # the data set the run used (checked against its recorded size)
+    fingerprint: str = ""  # the run's configuration fingerprint (read from it): rows of another one are not reused
 
     @classmethod
     def from_argv(cls, argv: list[str]) -> Settings:
@@ -108,10 +109,17 @@ def main(argv: list[str]) -> None:
     command = "python -m benchmarks.bench_tuning " + " ".join(argv)
     machine = describe_machine()
     meta = json.loads((Path(settings.run) / "bench_meta.json").read_text())
+    config = BenchConfig(**meta["config"])
+    if config.fingerprint(meta["data"]) != meta["fingerprint"]:
+        raise ValueError(
+            f"{settings.run} was run by an older genaug whose settings this one reads differently (e.g. a setting "
+            "added since, now at its default): its classifiers could not be reproduced; tune on a run of this version"
+        )
+    settings.fingerprint = meta["fingerprint"]
     data = genaug.data.load(settings.data)
     if len(data) != meta["data"]["num_images"]:
         raise ValueError(f"{settings.run} ran on {meta['data']['data_source']}, not on data={settings.data}")
-    bench = Benchmark(BenchConfig(**meta["config"]), data, settings.run, progress=False)
+    bench = Benchmark(config, data, settings.run, progress=False)
     rows = previous_rows("bench_tuning", settings)
     for n in settings.per_class:
         for seed in range(bench.config.seeds):

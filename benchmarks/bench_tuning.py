@@ -8,7 +8,8 @@ stays untouched.
 
     python -m benchmarks.bench_tuning run=runs/bench-mnist5k-default per_class=10,20 family=ae
 
-Writes benchmarks/results/bench_tuning.{md,json} after every run; a rerun with the same settings resumes.
+Writes benchmarks/results/bench_tuning.{md,json} (``report=<name>``: <name>.{md,json}) after every run; a rerun
+with the same settings resumes.
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ class Settings:
     family: str = "ae"
     data: str = "mnist5k"  # the data set the run used (checked against its recorded size)
     fingerprint: str = ""  # the run's configuration fingerprint (read from it): rows of another one are not reused
+    report: str = "bench_tuning"  # writes benchmarks/results/<report>.{md,json}
 
     @classmethod
     def from_argv(cls, argv: list[str]) -> Settings:
@@ -120,7 +122,7 @@ def main(argv: list[str]) -> None:
     if len(data) != meta["data"]["num_images"]:
         raise ValueError(f"{settings.run} ran on {meta['data']['data_source']}, not on data={settings.data}")
     bench = Benchmark(config, data, settings.run, progress=False)
-    rows = previous_rows("bench_tuning", settings)
+    rows = previous_rows(settings.report, settings)
     for n in settings.per_class:
         for seed in range(bench.config.seeds):
             for variant in VARIANTS:
@@ -131,7 +133,8 @@ def main(argv: list[str]) -> None:
                 row = {"per_class": n, "seed": seed, "variant": variant, "accuracy": round(accuracy, 5)}
                 rows.append({**row, "seconds": round(time.perf_counter() - start, 1)})
                 print(row, flush=True)
-                write_rows("bench_tuning", rows, command, machine, settings, markdown(rows, command, machine, settings))
+                report = markdown(rows, command, machine, settings)
+                write_rows(settings.report, rows, command, machine, settings, report)
     print(markdown(rows, command, machine, settings))
 
 

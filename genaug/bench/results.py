@@ -1,6 +1,7 @@
 """Result files that survive interruption: one CSV row per finished run, appended and flushed at once.
 
-A rerun reads the rows already there and skips their runs. A ``bench_meta.json`` beside the CSVs records the
+A rerun reads the rows already there and skips their runs. Reads and appends hold a lock file beside the CSV, so
+worker processes can share it. A ``bench_meta.json`` beside the CSVs records the
 configuration fingerprint; results of a different configuration are never mixed into the same directory.
 """
 
@@ -12,6 +13,8 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+
+from filelock import FileLock
 
 from genaug.errors import GenaugError
 from genaug.train.atomic import atomic_write_text
@@ -44,16 +47,18 @@ class ResultsFile:
     def __init__(self, path: Path, fields: Sequence[str], key_fields: Sequence[str]):
         self.path, self.fields, self.key_fields = Path(path), list(fields), list(key_fields)
         self.rows: list[dict[str, str]] = []
-        if self.path.exists():
-            self._drop_partial_last_line()
-            with self.path.open(newline="") as f:
-                reader = csv.DictReader(f)
-                if reader.fieldnames != self.fields:
-                    raise ResultsMismatchError(
-                        f"{self.path} has columns {reader.fieldnames}, expected {self.fields}; "
-                        "it was written by another version of the benchmark. Use another out= directory"
-                    )
-                self.rows = list(reader)
+        self._lock = FileLock(f"{self.path}.lock")
+        with self._lock:
+            if self.path.exists():
+                self._drop_partial_last_line()
+                with self.path.open(newline="") as f:
+                    reader = csv.DictReader(f)
+                    if reader.fieldnames != self.fields:
+                        raise ResultsMismatchError(
+                            f"{self.path} has columns {reader.fieldnames}, expected {self.fields}; "
+                            "it was written by another version of the benchmark. Use another out= directory"
+                        )
+                    self.rows = list(reader)
         self._done = {self._key(row) for row in self.rows}
 
     def _key(self, row: dict[str, Any]) -> tuple[str, ...]:
@@ -69,10 +74,9 @@ class ResultsFile:
         return self._key(key) in self._done
 
     def append(self, row: dict[str, Any]) -> None:
-        new = not self.path.exists() or self.path.stat().st_size == 0
-        with self.path.open("a", newline="") as f:
+        with self._lock, self.path.open("a", newline="") as f:
             writer = csv.DictWriter(f, fieldnames=self.fields)
-            if new:
+            if f.tell() == 0:
                 writer.writeheader()
             writer.writerow(row)
             f.flush()

@@ -21,7 +21,7 @@ def main(cfg: DictConfig) -> None:
     bench = instantiate(cfg.bench, _convert_="all")
     models = {family: instantiate(model, _convert_="all") for family, model in cfg.models.items()}
     print(data.summary())
-    out = Benchmark(bench, data, cfg.out, models, progress=cfg.progress).run()
+    out = Benchmark(bench, data, cfg.out, models, progress=cfg.progress, workers=cfg.workers).run()
     summary = write_summary(out, header(HydraConfig.get().overrides.task, time.perf_counter() - start))
     print(summary.read_text())
     print(f"results: {out / 'results.csv'}; summary: {summary}")

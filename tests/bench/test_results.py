@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
+from filelock import FileLock
 
 from genaug.bench.results import ResultsFile, ResultsMismatchError, claim_directory
 
@@ -28,6 +31,18 @@ def test_a_half_written_last_row_is_dropped_and_redone(tmp_path):
     assert len(results.rows) == 1 and not results.done(seed=1, arm="classical")
     results.append({"seed": 1, "arm": "classical", "accuracy": 0.8})
     assert ResultsFile(path, FIELDS, KEY).done(seed=1, arm="classical")
+
+
+def test_an_append_waits_while_another_process_holds_the_lock(tmp_path):
+    path = tmp_path / "results.csv"
+    results = ResultsFile(path, FIELDS, KEY)
+    with FileLock(f"{path}.lock"):  # as a worker process appending its row
+        writer = threading.Thread(target=results.append, args=({"seed": 0, "arm": "real", "accuracy": 0.9},))
+        writer.start()
+        writer.join(timeout=0.5)
+        assert writer.is_alive() and not path.exists()
+    writer.join(timeout=10)
+    assert path.read_text().splitlines() == ["seed,arm,accuracy", "0,real,0.9"]
 
 
 def test_results_with_other_columns_are_refused(tmp_path):

@@ -10,6 +10,7 @@ import torch
 
 from genaug.bench import BALANCED_ARMS, BenchConfig, Benchmark, ResultsMismatchError, write_summary
 from genaug.bench.arms import ArmInputs
+from genaug.bench.run import QUALITY_KEY, RESULT_KEY
 from genaug.errors import DataError
 from tests.train.tiny import tiny_config
 
@@ -20,9 +21,9 @@ TINY_BENCH = dict(
 )  # fmt: skip
 
 
-def run(out, data, **overrides):
+def run(out, data, workers=1, **overrides):
     config = BenchConfig(**{**TINY_BENCH, **overrides})
-    return Benchmark(config, data, out, {"cvae": tiny_config("cvae")}, progress=False).run()
+    return Benchmark(config, data, out, {"cvae": tiny_config("cvae")}, progress=False, workers=workers).run()
 
 
 def rows(out, name="results.csv"):
@@ -70,6 +71,36 @@ def test_the_filtered_arm_judges_with_the_classical_arms_classifier(tmp_path, di
     assert judge() is judge()  # trained once per subset
     again = bench.judge(train, seed=0)()
     assert all(torch.equal(a, b) for a, b in zip(judge().parameters(), again.parameters(), strict=True))
+
+
+def test_workers_measure_the_same_rows_as_one_process_with_their_threads(tmp_path, digits):
+    config = BenchConfig(**{**TINY_BENCH, "per_class": [4, 6]})
+    threads = torch.get_num_threads()
+    try:
+        torch.set_num_threads(2)  # two workers of one thread each; the reference CNN is trained here, on two
+        parallel = Benchmark(config, digits, tmp_path / "parallel", {"cvae": tiny_config("cvae")}, False, 2).run()
+        serial = Benchmark(config, digits, tmp_path / "serial", {"cvae": tiny_config("cvae")}, progress=False)
+        serial.reference()
+        torch.set_num_threads(1)
+        serial.run()
+    finally:
+        torch.set_num_threads(threads)
+
+    def by_key(out, name, key):
+        return {tuple(r[k] for k in key): {k: v for k, v in r.items() if k != "seconds"} for r in rows(out, name)}
+
+    assert len(rows(parallel)) == 2 * 6 + 5  # two balanced subsets and a long-tailed one, each row once
+    assert by_key(parallel, "results.csv", RESULT_KEY) == by_key(serial.out, "results.csv", RESULT_KEY)
+    assert by_key(parallel, "quality.csv", QUALITY_KEY) == by_key(serial.out, "quality.csv", QUALITY_KEY)
+
+
+def test_a_failing_worker_stops_the_run_with_its_error(tmp_path, digits):
+    blocked = tmp_path / "generators" / "balanced-n4-r1-s0"
+    blocked.parent.mkdir(parents=True)
+    blocked.write_text("not a directory")
+    with pytest.raises(OSError, match="balanced-n4-r1-s0"):
+        run(tmp_path, digits, workers=2, imbalance_arms=[], quality=False)
+    assert {r["arm"] for r in rows(tmp_path)} == {"real", "classical"}  # the rows measured before it stay
 
 
 def test_a_filtered_arm_without_a_judge_says_what_it_needs(digits16, tiny_models):

@@ -42,17 +42,21 @@ def test_runs_on_a_user_image_folder(tmp_path, digits):
             Image.fromarray(rgb).resize((16, 16)).save(folder / name / f"{i}.png")
     done = genaug_bench(
         "bench=quick", "data=imagefolder", f"data.source={folder}", "data.image_size=16", f"out={tmp_path / 'bench'}",
-        "progress=false", "bench.per_class=[5]", "bench.seeds=1", "bench.generator_steps=5", "bench.classifier_steps=5",
+        "progress=false", "bench.per_class=[5]", "bench.generator_steps=5", "bench.classifier_steps=5",
         "bench.pool_per_class=10", "bench.arms=[real,real+synthetic]", "models.cvae.latent_dim=4",
-        "models.cvae.base_width=8",
+        "models.cvae.base_width=8", "bench.seeds=2", "workers=2",
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
-    assert "| 5 | real+synthetic (cvae) | 1 |" in (tmp_path / "bench" / "summary.md").read_text()
+    assert "| 5 | real+synthetic (cvae) | 2 |" in (tmp_path / "bench" / "summary.md").read_text()
 
 
 @pytest.mark.parametrize(
     ("override", "message"),
-    [("bench.arms=[real,magic]", "valid arms"), ("bench.mode=blend", "bench.mode must be one of")],
+    [
+        ("bench.arms=[real,magic]", "valid arms"),
+        ("bench.mode=blend", "bench.mode must be one of"),
+        ("workers=0", "workers must be a positive integer, got 0"),
+    ],
 )
 def test_bad_settings_are_explained(tmp_path, override, message):
     done = genaug_bench("bench=quick", "data=digits", f"out={tmp_path}", override)

@@ -1,0 +1,53 @@
+"""Measuring labelled subsets in parallel worker processes (``genaug-bench workers=N``).
+
+Each subset is one task; a worker writes its rows to the shared result files itself (under their lock), so an
+interrupted parallel run resumes like a serial one. Workers are spawned (not forked: forking a process that has
+started torch's thread pools can hang) and split the parent's CPU threads between them.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from typing import TYPE_CHECKING
+
+import torch
+from tqdm.auto import tqdm
+
+if TYPE_CHECKING:
+    from genaug.bench.run import Benchmark
+    from genaug.bench.scenarios import Scenario
+
+_benchmark: Benchmark | None = None  # the worker process's copy, set once when it starts
+
+
+def run_in_workers(benchmark: Benchmark, todo: list[Scenario]) -> None:
+    """``benchmark.run_subset`` for every scenario of ``todo``, ``benchmark.workers`` at a time; the first
+    failure cancels the subsets not yet started and is raised here."""
+    threads = max(1, torch.get_num_threads() // benchmark.workers)
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(
+        benchmark.workers, mp_context=context, initializer=_start, initargs=(benchmark, threads)
+    ) as pool:
+        futures = [pool.submit(_run_subset, scenario) for scenario in todo]
+        try:
+            for future in tqdm(
+                as_completed(futures), total=len(futures), desc="genaug-bench", unit="subset",
+                disable=not benchmark.progress,
+            ):  # fmt: skip
+                future.result()
+        except BaseException:
+            for future in futures:
+                future.cancel()
+            raise
+
+
+def _start(benchmark: Benchmark, threads: int) -> None:
+    global _benchmark
+    torch.set_num_threads(threads)
+    _benchmark = benchmark
+
+
+def _run_subset(scenario: Scenario) -> None:
+    assert _benchmark is not None, "a benchmark worker runs subsets only after _start"
+    _benchmark.run_subset(scenario)

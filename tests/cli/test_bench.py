@@ -25,7 +25,7 @@ def test_quick_recipe_writes_results_and_summary(tmp_path):
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert "## Balanced budgets: test accuracy" in done.stdout
-    assert (tmp_path / "results.csv").read_text().count("\n") == 1 + 6  # header + the 6 balanced arms
+    assert (tmp_path / "results.csv").read_text().count("\n") == 1 + 5  # header + the 5 balanced arms
     assert (tmp_path / "summary.md").exists() and (tmp_path / "accuracy_vs_budget.png").exists()
     summary = (tmp_path / "summary.md").read_text()
     assert "- Command: `genaug-bench bench=quick data=digits" in summary and "- Machine: " in summary

@@ -119,7 +119,7 @@ def main(argv: list[str]) -> None:
     command = "python -m benchmarks.bench_tuning " + " ".join(argv)
     machine = describe_machine()
     meta = json.loads((Path(settings.run) / "bench_meta.json").read_text())
-    config = BenchConfig(**meta["config"])
+    config = BenchConfig.from_recorded(meta["config"])
     if config.fingerprint(meta["data"]) != meta["fingerprint"]:
         raise ValueError(
             f"{settings.run} was run by an older genaug whose settings this one reads differently (e.g. a setting "

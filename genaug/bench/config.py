@@ -75,6 +75,13 @@ class BenchConfig:
         self.per_class = [int(n) for n in self.per_class]
         self.imbalance_ratios = [float(r) for r in self.imbalance_ratios]
 
+    @classmethod
+    def from_recorded(cls, settings: dict[str, Any]) -> BenchConfig:
+        """The configuration a results directory recorded (``bench_meta.json``); an optional setting missing there
+        was added since, so that run had it off (None), whatever its default is now."""
+        optional = {f.name: None for f in dataclasses.fields(cls) if str(f.type).endswith("| None")}
+        return cls(**{**optional, **settings})
+
     def steps_for(self, family: str, subset_size: int) -> int:
         """Training steps of ``family``'s generator on a subset of ``subset_size`` images."""
         steps = self.generator_steps

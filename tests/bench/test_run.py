@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
 
 import pytest
@@ -175,6 +176,9 @@ def test_a_minimum_of_epochs_changes_the_fingerprint_only_when_set():
     unset = BenchConfig(generator_min_epochs=None).fingerprint(data)
     assert unset == "0cf3b56940b80ecc"  # as before the setting existed: earlier results directories stay resumable
     assert BenchConfig(generator_min_epochs={"cvae": 150}).fingerprint(data) != unset
+    recorded = dataclasses.asdict(BenchConfig(generator_min_epochs=None))
+    del recorded["generator_min_epochs"]  # as recorded by a run from before the setting
+    assert BenchConfig.from_recorded(recorded).fingerprint(data) == unset
     with pytest.raises(ValueError, match=r"bench.generator_min_epochs.cvae must be a positive integer, got 0"):
         BenchConfig(generator_min_epochs={"cvae": 0})
 

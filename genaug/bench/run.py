@@ -125,8 +125,7 @@ class Benchmark:
     def run_subset(self, scenario: Scenario) -> None:
         """Measure every arm (and generator quality) of one labelled subset that results.csv lacks."""
         cfg = self.config
-        results = ResultsFile(self.out / "results.csv", RESULT_FIELDS, RESULT_KEY)
-        quality = ResultsFile(self.out / "quality.csv", [*QUALITY_KEY, *QUALITY_METRICS], QUALITY_KEY)
+        results, quality = ResultsFile(self.out / "results.csv", RESULT_FIELDS, RESULT_KEY), self._quality_file()
         arms = self.balanced_arms if scenario.name == "balanced" else self.imbalanced_arms
         train = scenario.draw(self.pool)
         measured: dict[str, torch.nn.Module] = {}  # arm -> its classifier, for the filtered arms' judge
@@ -148,8 +147,11 @@ class Benchmark:
             for arm in pending:
                 self._measure(results, scenario, arm, ArmInputs(train, cfg, scenario.seed, model, judge), family)
 
+    def _quality_file(self) -> ResultsFile:
+        return ResultsFile(self.out / "quality.csv", [*QUALITY_KEY, *QUALITY_METRICS], QUALITY_KEY)
+
     def _quality_pending(self, todo: list[Scenario]) -> bool:
-        quality = ResultsFile(self.out / "quality.csv", [*QUALITY_KEY, *QUALITY_METRICS], QUALITY_KEY)
+        quality = self._quality_file()
         return self.config.quality and not all(
             quality.done(**s.key, family=f) for s in todo for f in self.config.families
         )

@@ -36,10 +36,10 @@ from torchvision.transforms import v2
 
 import genaug
 from benchmarks.report import RESULTS, write_report
+from genaug.baselines.classical import classical_transforms
 from genaug.bench.machine import describe_machine
 from genaug.data import ImageSet
 from genaug.metrics import SmallCNN
-from genaug.metrics.classical import classical_transforms
 from genaug.models.base import GenerativeModel
 from genaug.transforms import GenerativeAugment
 

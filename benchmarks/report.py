@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from genaug.train.atomic import atomic_write_text
+from genaug.atomic import atomic_write_text
 
 RESULTS = Path(__file__).parent / "results"
 

@@ -11,9 +11,9 @@ from types import ModuleType
 
 from genaug import data, filters
 from genaug.errors import CheckpointError, DataError, ExportError, GenaugError, TrainingDivergedError
-from genaug.models import GenerativeModel, family_names, get_family
+from genaug.models import GenerativeModel, family_names, get_family, load
 from genaug.synthetic import MixedDataset, MixedSampler, SyntheticDataset, export
-from genaug.train import TrainerConfig, fit, load
+from genaug.train import TrainerConfig, fit
 from genaug.version import __version__
 
 # Sub-packages with heavier imports (albumentations, scikit-learn, matplotlib), loaded on first use.

@@ -9,7 +9,7 @@ import pytest
 import torch
 from PIL import Image
 
-from genaug.data import ImageSet, load
+from genaug.data import ImageSet, load, train_test_split
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -33,6 +33,14 @@ def mnist5k() -> ImageSet:
 @pytest.fixture(scope="session")
 def digits() -> ImageSet:
     return load("digits")
+
+
+@pytest.fixture(scope="session")
+def digit_splits(digits16: ImageSet) -> dict[str, ImageSet]:
+    """Disjoint stratified parts of digits16 (1,797 images, 1 x 16 x 16): reference (~40%), train and test."""
+    rest, reference = train_test_split(digits16, test_size=0.4, seed=0)
+    train, test = train_test_split(rest, test_size=0.5, seed=0)
+    return {"reference": reference, "train": train, "test": test}
 
 
 @pytest.fixture(scope="session")

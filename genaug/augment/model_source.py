@@ -18,7 +18,7 @@ from typing import Any
 import torch
 
 from genaug.models.base import GenerativeModel
-from genaug.train.checkpoint import load, read_config
+from genaug.models.io import load, read_config
 
 # Models loaded in this process, by (checkpoint directory, weights SHA-256 or None): one load per process.
 _LOADED: dict[tuple[str, str | None], GenerativeModel] = {}

@@ -27,7 +27,7 @@ from genaug.augment.image_types import ImageFormat
 from genaug.augment.model_source import ModelSource
 from genaug.models.base import EncodingModel, GenerativeModel
 from genaug.models.inputs import as_image_batch
-from genaug.models.likelihood import check_strength
+from genaug.models.options import check_strength
 from genaug.models.registry import family_names, get_family
 
 MODES = ("replace", "perturb")

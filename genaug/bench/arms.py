@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import torch
 
+from genaug.baselines.classical import classical_batch_augment
 from genaug.bench.config import BenchConfig
 from genaug.bench.mixing import (
     BatchAugment,
@@ -24,7 +25,6 @@ from genaug.bench.mixing import (
 )
 from genaug.data import ImageSet
 from genaug.filters import PredictionFilter
-from genaug.metrics.classical import classical_batch_augment
 from genaug.models.base import EncodingModel, GenerativeModel
 from genaug.synthetic.chunks import ImageFilter
 

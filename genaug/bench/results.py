@@ -16,8 +16,8 @@ from typing import Any
 
 from filelock import FileLock
 
+from genaug.atomic import atomic_write_text
 from genaug.errors import GenaugError
-from genaug.train.atomic import atomic_write_text
 
 META_FILE = "bench_meta.json"
 

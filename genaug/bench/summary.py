@@ -15,8 +15,8 @@ from pathlib import Path
 import numpy as np
 from scipy import stats
 
+from genaug.atomic import atomic_path, atomic_write_text
 from genaug.bench.scenarios import Scenario
-from genaug.train.atomic import atomic_path, atomic_write_text
 from genaug.train.trainer import SAMPLES_DIR
 
 Group = tuple[str, int, float, str]  # scenario, per_class, imbalance_ratio, arm label

@@ -6,8 +6,8 @@ import hydra
 from omegaconf import DictConfig
 
 from genaug.cli.recipes import recipes_dir
+from genaug.models.io import load
 from genaug.synthetic.export import export
-from genaug.train.checkpoint import load
 
 
 @hydra.main(config_path=recipes_dir(), config_name="generate", version_base="1.3")

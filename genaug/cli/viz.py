@@ -17,7 +17,7 @@ from omegaconf import DictConfig
 from genaug.cli.recipes import recipes_dir
 from genaug.data import ImageSet
 from genaug.models.base import GenerativeModel
-from genaug.train.checkpoint import load
+from genaug.models.io import load
 
 
 def load_data(cfg: DictConfig, model: GenerativeModel | None) -> ImageSet:

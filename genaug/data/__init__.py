@@ -12,11 +12,13 @@ from genaug.data.imageset import ImageSet
 from genaug.data.load import load
 from genaug.data.problems import DataWarning, SkippedFile
 from genaug.data.split import long_tailed_subset, per_class_subset, train_test_split
+from genaug.data.streaming import StreamingData
 
 __all__ = [
     "DataWarning",
     "ImageSet",
     "SkippedFile",
+    "StreamingData",
     "builtin_names",
     "load",
     "long_tailed_subset",

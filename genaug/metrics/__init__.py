@@ -1,14 +1,7 @@
 """Measuring generators and their benefit: the reference classifier, feature-space quality metrics (Fréchet
-distance, KID, precision/recall, density/coverage, memorisation, label fidelity) and the classical-augmentation
-baseline. The Fréchet distance here uses reference-CNN features and is not comparable with Inception FID."""
+distance, KID, precision/recall, density/coverage, memorisation, label fidelity). The Fréchet distance here
+uses reference-CNN features and is not comparable with Inception FID."""
 
-from genaug.metrics.classical import (
-    BatchClassicalAugment,
-    ClassicalConfig,
-    classical_albumentations,
-    classical_batch_augment,
-    classical_transforms,
-)
 from genaug.metrics.classifier import CLASSIFIERS, SmallCNN, accuracy, predict, train_classifier
 from genaug.metrics.features import extract_features
 from genaug.metrics.fidelity import label_fidelity
@@ -21,15 +14,10 @@ from genaug.metrics.resnet import SmallResNet
 __all__ = [
     "CLASSIFIERS",
     "KID",
-    "BatchClassicalAugment",
-    "ClassicalConfig",
     "Memorisation",
     "SmallCNN",
     "SmallResNet",
     "accuracy",
-    "classical_albumentations",
-    "classical_batch_augment",
-    "classical_transforms",
     "extract_features",
     "frechet_distance",
     "generator_quality",

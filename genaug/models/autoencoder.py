@@ -20,18 +20,13 @@ from torch import nn
 
 from genaug.models.base import EncodingModel, SeedLike, make_generator
 from genaug.models.blocks import DownsamplingTrunk, UpsamplingTrunk
+from genaug.models.inference import inference
 from genaug.models.inputs import ImageInput, as_image_batch, in_batches
 from genaug.models.latent_path import latent_end_point, latent_path
-from genaug.models.likelihood import (
-    ReconstructionLikelihood,
-    check_strength,
-    inference,
-    resolve_likelihood,
-    sampling_temperature,
-)
+from genaug.models.likelihood import ReconstructionLikelihood, resolve_likelihood
+from genaug.models.objective import Objective, UpdateRunner
+from genaug.models.options import check_strength, sampling_temperature
 from genaug.models.registry import register_family
-from genaug.train.objective import Objective
-from genaug.train.precision import Precision
 
 PAD_LOGIT = -1e9  # log-weight of unused mixture components (finite, so checkpoints pass the NaN/inf check)
 ENCODE_BATCH = 512
@@ -249,7 +244,7 @@ def fit_mixture(codes: torch.Tensor, max_components: int, reg: float) -> tuple[t
 class AEObjective(Objective):
     """Reconstruction NLL of noisy codes plus an L2 code penalty, one Adam optimiser; fits the density."""
 
-    def __init__(self, model: Autoencoder, precision: Precision):
+    def __init__(self, model: Autoencoder, precision: UpdateRunner):
         super().__init__(model, precision)
         cfg = model.config
         self.optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr, betas=tuple(cfg.betas))

@@ -10,6 +10,9 @@ from typing import Any, ClassVar
 import torch
 from torch import nn
 
+from genaug.models.io import save_model
+from genaug.models.registry import family_names, get_family
+
 MIN_IMAGE_SIZE = 8
 MAX_IMAGE_SIZE = 128
 
@@ -153,8 +156,6 @@ class GenerativeModel(nn.Module):
         raise self._lacks("translate")
 
     def _lacks(self, method: str) -> NotImplementedError:
-        from genaug.models.registry import family_names, get_family
-
         having = [
             key
             for key in family_names()
@@ -166,8 +167,6 @@ class GenerativeModel(nn.Module):
 
     def save(self, directory: str | Path) -> Path:
         """Write ``config.json`` and ``weights.safetensors`` into ``directory`` (each atomically)."""
-        from genaug.train.checkpoint import save_model
-
         return save_model(self, directory)
 
 

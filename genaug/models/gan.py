@@ -19,14 +19,13 @@ from torch.nn.utils.parametrizations import spectral_norm
 
 from genaug.models.base import GenerativeModel
 from genaug.models.blocks import DownsamplingTrunk, UpsamplingTrunk
+from genaug.models.diffaugment import check_policy, diff_augment
+from genaug.models.ema import update_ema
+from genaug.models.inference import inference
 from genaug.models.inputs import ImageInput, as_image_batch, in_batches
 from genaug.models.latent_path import latent_end_point, latent_path
-from genaug.models.likelihood import inference
+from genaug.models.objective import Objective, UpdateRunner
 from genaug.models.registry import register_family
-from genaug.train.diffaugment import check_policy, diff_augment
-from genaug.train.ema import update_ema
-from genaug.train.objective import Objective
-from genaug.train.precision import Precision
 
 
 @dataclass
@@ -43,7 +42,7 @@ class CGANConfig:
     mismatch_weight: float = 1.0  # weight of real images paired with wrong labels as extra negatives for D
     classifier_weight: float = 1.0  # weight of the auxiliary class loss: D classifies real images, G must make
     # fakes that D's classifier assigns to their label (as in AC-GAN); 0 leaves class-following to projection
-    diffaugment: list[str] | str = "auto"  # ops from genaug.train.diffaugment.POLICIES; auto adds color for RGB
+    diffaugment: list[str] | str = "auto"  # ops from genaug.models.diffaugment.POLICIES; auto adds color for RGB
 
     def resolved_for(self, images: torch.Tensor) -> CGANConfig:
         """Decide ``diffaugment="auto"``: translation + cutout, plus colour for RGB images."""
@@ -182,7 +181,7 @@ class CGANObjective(Objective):
     trained on real images only, adds a class loss to the generator's step (``classifier_weight``).
     """
 
-    def __init__(self, model: CGAN, precision: Precision):
+    def __init__(self, model: CGAN, precision: UpdateRunner):
         super().__init__(model, precision)
         cfg = model.config
         self.policy = check_policy(cfg.diffaugment)

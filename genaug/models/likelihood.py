@@ -1,4 +1,4 @@
-"""Pieces shared by the encoding families (cvae, ae): the reconstruction likelihood and inference helpers.
+"""The reconstruction likelihood shared by the encoding families (cvae, ae).
 
 The decoder outputs logits; its mean image is ``sigmoid(logits)`` under both likelihoods:
 
@@ -9,10 +9,7 @@ The decoder outputs logits; its mean image is ``sigmoid(logits)`` under both lik
 
 from __future__ import annotations
 
-import functools
 import math
-from collections.abc import Callable
-from typing import Any, TypeVar
 
 import torch
 import torch.nn.functional as F
@@ -31,8 +28,6 @@ MAX_IMAGES_MEASURED = 2048
 LOG_SIGMA_MIN = math.log(1 / 255)
 LOG_SIGMA_MAX = 0.0
 LOG_SIGMA_INIT = math.log(0.1)  # Adam moves it ~lr per step, so start near typical reconstruction errors
-
-Method = TypeVar("Method", bound=Callable[..., Any])
 
 
 def near_binary_fraction(images: torch.Tensor) -> float:
@@ -86,40 +81,3 @@ class ReconstructionLikelihood(nn.Module):
             squared = (images - torch.sigmoid(logits)).square()
             nll = 0.5 * squared * torch.exp(-2.0 * log_sigma) + log_sigma + 0.5 * math.log(2.0 * math.pi)
         return nll.flatten(1).sum(dim=1)  # N
-
-
-def inference(method: Method) -> Method:
-    """Run a model method in eval mode without gradients, restoring the training mode afterwards."""
-
-    @functools.wraps(method)
-    def wrapper(self: nn.Module, *args: Any, **kwargs: Any) -> Any:
-        was_training = self.training
-        self.eval()
-        try:
-            with torch.no_grad():
-                return method(self, *args, **kwargs)
-        finally:
-            self.train(was_training)
-
-    return wrapper  # type: ignore[return-value]
-
-
-def sampling_temperature(family: str, options: dict[str, Any]) -> float:
-    """The ``temperature`` sampling option (default 1.0); any other option is a TypeError."""
-    temperature = options.pop("temperature", 1.0)
-    if options:
-        raise TypeError(f"unknown sampling option(s) {sorted(options)} for {family}; valid: ['temperature']")
-    if isinstance(temperature, bool) or not isinstance(temperature, (int, float)):
-        raise TypeError(f"temperature must be a number, got {type(temperature).__name__}")
-    if not math.isfinite(temperature) or temperature < 0:
-        raise ValueError(f"temperature must be a finite number >= 0, got {temperature}")
-    return float(temperature)
-
-
-def check_strength(strength: float) -> float:
-    """A perturbation strength: a finite number >= 0 (in posterior or code standard deviations)."""
-    if isinstance(strength, bool) or not isinstance(strength, (int, float)):
-        raise TypeError(f"strength must be a number, got {type(strength).__name__}")
-    if not math.isfinite(strength) or strength < 0:
-        raise ValueError(f"strength must be a finite number >= 0, got {strength}")
-    return float(strength)

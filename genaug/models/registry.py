@@ -1,4 +1,7 @@
-"""One registry of model families; configs and recipes name a family by its key."""
+"""One registry of model families; configs and recipes name a family by its key.
+
+Each family module registers itself when imported; ``genaug.models`` imports every built-in family.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from genaug.models.base import GenerativeModel
-    from genaug.train.objective import Objective
+    from genaug.models.objective import Objective
 
 
 @dataclass(frozen=True)
@@ -33,20 +36,13 @@ def register_family(key: str, config_class: type, model_class: type, objective_c
     return family
 
 
-def _load_builtin_families() -> None:
-    # Importing the modules registers the families; done lazily so the registry has no import cycle.
-    from genaug.models import autoencoder, gan, vae  # noqa: F401
-
-
 def family_names() -> list[str]:
     """Keys of every registered family, sorted."""
-    _load_builtin_families()
     return sorted(_FAMILIES)
 
 
 def get_family(key: str) -> Family:
     """The family registered under ``key``; a ValueError lists the valid keys otherwise."""
-    _load_builtin_families()
     try:
         return _FAMILIES[key]
     except KeyError:
@@ -55,7 +51,6 @@ def get_family(key: str) -> Family:
 
 def family_of_config(config: Any) -> Family:
     """The family whose hyper-parameter dataclass ``config`` is an instance of."""
-    _load_builtin_families()
     for family in _FAMILIES.values():
         if type(config) is family.config_class:
             return family

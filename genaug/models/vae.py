@@ -19,18 +19,13 @@ from torch import nn
 
 from genaug.models.base import EncodingModel, SeedLike, make_generator
 from genaug.models.blocks import DownsamplingTrunk, UpsamplingTrunk
+from genaug.models.inference import inference
 from genaug.models.inputs import ImageInput, as_image_batch, in_batches
 from genaug.models.latent_path import class_blend, latent_end_point, latent_path
-from genaug.models.likelihood import (
-    ReconstructionLikelihood,
-    check_strength,
-    inference,
-    resolve_likelihood,
-    sampling_temperature,
-)
+from genaug.models.likelihood import ReconstructionLikelihood, resolve_likelihood
+from genaug.models.objective import Objective, UpdateRunner
+from genaug.models.options import check_strength, sampling_temperature
 from genaug.models.registry import register_family
-from genaug.train.objective import Objective
-from genaug.train.precision import Precision
 
 Labels = Sequence[int | str] | torch.Tensor | int | str
 
@@ -214,7 +209,7 @@ class CVAEObjective(Objective):
     The KL warm-up reads the step count from Adam's state, so it continues correctly after a resume.
     """
 
-    def __init__(self, model: CVAE, precision: Precision):
+    def __init__(self, model: CVAE, precision: UpdateRunner):
         super().__init__(model, precision)
         cfg = model.config
         self.optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr, betas=tuple(cfg.betas))

@@ -19,6 +19,7 @@ from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, Transfo
 from sklearn.utils.validation import check_is_fitted
 
 from genaug.models.base import GenerativeModel
+from genaug.models.io import load
 from genaug.sklearn.image_rows import read_rows
 
 
@@ -57,8 +58,6 @@ class LatentEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
         if isinstance(self.model, GenerativeModel):
             model = self.model
         elif isinstance(self.model, (str, Path)):
-            from genaug.train.checkpoint import load
-
             model = load(self.model, device=self.device)
         else:
             raise TypeError(

@@ -28,6 +28,7 @@ import torch
 from PIL import Image
 from tqdm import tqdm
 
+from genaug.atomic import atomic_path
 from genaug.models.base import GenerativeModel
 from genaug.synthetic.chunks import CHUNK_SIZE, check_seed, chunk_spans, render_chunk
 from genaug.synthetic.counts import counts_per_class
@@ -39,12 +40,11 @@ from genaug.synthetic.manifest import (
     read_manifest,
     write_manifest,
 )
-from genaug.train.atomic import atomic_path
 
 FORMATS = ("png", "npz")
 NPZ_FILE = "synthetic.npz"
 _PNG_NAME = re.compile(r"\d{6,}\.png")
-# what genaug.train.atomic leaves behind when a process dies mid-write: "." + final name + random part + ".tmp"
+# what genaug.atomic leaves behind when a process dies mid-write: "." + final name + random part + ".tmp"
 _TEMPORARY = re.compile(rf"\.(\d{{6,}}\.png|{re.escape(NPZ_FILE)}|{re.escape(MANIFEST_FILE)})\..+\.tmp")
 
 

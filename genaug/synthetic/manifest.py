@@ -10,10 +10,10 @@ import json
 from pathlib import Path
 from typing import Any
 
+from genaug.atomic import atomic_write_text
 from genaug.errors import ExportError
 from genaug.models.base import GenerativeModel
 from genaug.synthetic.chunks import CHUNK_SIZE
-from genaug.train.atomic import atomic_write_text
 from genaug.version import __version__
 
 MANIFEST_FILE = "manifest.json"

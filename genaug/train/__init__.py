@@ -1,9 +1,7 @@
-"""Training: the Trainer loop, its config, checkpoints and genaug.fit."""
+"""Training: the Trainer loop, its config and genaug.fit (checkpoints are model I/O: ``genaug.models.io``)."""
 
-from genaug.train.checkpoint import load
 from genaug.train.config import TrainerConfig
 from genaug.train.fit import fit
-from genaug.train.streaming import StreamingData
 from genaug.train.trainer import Trainer
 
-__all__ = ["StreamingData", "Trainer", "TrainerConfig", "fit", "load"]
+__all__ = ["Trainer", "TrainerConfig", "fit"]

@@ -32,8 +32,8 @@ import torch
 import torch.distributed as dist
 from torch import nn
 
+from genaug.models.io import tensors_digest
 from genaug.train.device import resolve_device
-from genaug.train.state_io import tensors_digest
 
 T = TypeVar("T")
 

@@ -6,6 +6,7 @@ import dataclasses
 from pathlib import Path
 from typing import Any
 
+from genaug.data import StreamingData, load
 from genaug.models.base import GenerativeModel
 from genaug.models.registry import get_family
 from genaug.train.config import TrainerConfig
@@ -29,9 +30,6 @@ def fit(
     trainer settings (``batch_size``, ``device``, ``resume``, ... see TrainerConfig) or the family's
     hyper-parameters (e.g. ``latent_dim``); an unknown name raises a ValueError listing both.
     """
-    from genaug.data import load
-    from genaug.train.streaming import StreamingData
-
     spec = get_family(family)
     trainer_keys = {f.name for f in dataclasses.fields(TrainerConfig)}
     model_keys = {f.name for f in dataclasses.fields(spec.config_class)}

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import torch
 
-from genaug.train.atomic import atomic_write_text
+from genaug.atomic import atomic_write_text
 
 METRICS_FILE = "metrics.csv"
 

@@ -14,27 +14,20 @@ import torch
 from torchvision.utils import make_grid, save_image
 from tqdm.auto import tqdm
 
+from genaug.data.streaming import StreamingData, fit_memory_budget
 from genaug.errors import CheckpointError, TrainingDivergedError
 from genaug.models.base import GenerativeModel
+from genaug.models.io import CONFIG_FILE, WEIGHTS_FILE, read_config, save_model
+from genaug.models.objective import Objective
 from genaug.models.registry import family_of_config
 from genaug.train.acceleration import accelerate
 from genaug.train.batches import LoaderBatches, MemoryBatches, draw_indices
-from genaug.train.checkpoint import (
-    CONFIG_FILE,
-    TRAIN_STATE_FILE,
-    WEIGHTS_FILE,
-    load_training_state,
-    read_config,
-    save_model,
-    save_training_state,
-)
 from genaug.train.config import TrainerConfig
 from genaug.train.device import resolve_device
 from genaug.train.distributed import ProcessGroup, noise_seed, rank_rng_state, restore_rank_rng
 from genaug.train.metrics_log import METRICS_FILE, MetricsLog
-from genaug.train.objective import Objective
 from genaug.train.precision import Precision
-from genaug.train.streaming import StreamingData, fit_memory_budget
+from genaug.train.resume_state import TRAIN_STATE_FILE, load_training_state, save_training_state
 
 if TYPE_CHECKING:
     from genaug.data import ImageSet

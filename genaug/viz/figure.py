@@ -13,7 +13,7 @@ import torch
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from genaug.train.atomic import atomic_path
+from genaug.atomic import atomic_path
 
 PAD = 2  # pixels of white between images in a grid
 CELL_INCHES = 0.7  # drawn size of one image in a grid

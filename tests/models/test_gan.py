@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import torch
 
+from genaug.models.diffaugment import check_policy, diff_augment
 from genaug.models.gan import CGAN, CGANConfig, CGANObjective, mismatched_labels, truncated_normal
-from genaug.train.diffaugment import check_policy, diff_augment
 from genaug.train.precision import Precision
 
 TINY = {"latent_dim": 8, "generator_width": 8, "discriminator_width": 8}

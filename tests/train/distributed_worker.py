@@ -15,9 +15,9 @@ from pathlib import Path
 import torch
 
 from genaug.data import load
+from genaug.models.io import tensors_digest
 from genaug.models.registry import get_family
 from genaug.train import Trainer, TrainerConfig
-from genaug.train.state_io import tensors_digest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from tests.train.tiny import tiny_config  # noqa: E402

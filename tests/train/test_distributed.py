@@ -17,8 +17,8 @@ import pytest
 import torch
 
 import genaug
+from genaug.models.io import read_config
 from genaug.train import Trainer, TrainerConfig
-from genaug.train.checkpoint import read_config
 from genaug.train.distributed import ProcessGroup, noise_seed, rank_device
 from genaug.train.precision import Precision
 from tests.train.distributed_worker import SETTINGS, record_batches

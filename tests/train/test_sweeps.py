@@ -78,5 +78,5 @@ def test_two_trainings_in_parallel_with_joblib(tmp_path):
     for seed in (0, 1):
         model = genaug.load(tmp_path / f"digits-cgan-seed{seed}")
         seeds[seed] = model.sample(2, seed=0)
-        assert genaug.train.checkpoint.read_config(model.checkpoint_dir)["training"]["seed"] == seed
+        assert genaug.models.io.read_config(model.checkpoint_dir)["training"]["seed"] == seed
     assert not (seeds[0] == seeds[1]).all()

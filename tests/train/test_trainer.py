@@ -154,8 +154,8 @@ def test_sigkill_at_any_moment_then_resume(tmp_path):
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         genaug.load(out)  # never half-written
-    state_step = genaug.train.checkpoint.read_config(out)["training"]["step"]
+    state_step = genaug.models.io.read_config(out)["training"]["step"]
     finished = subprocess.run([sys.executable, "-c", KILL_SCRIPT, str(out), str(state_step + 2)], env=env)
     assert finished.returncode == 0
     assert not list(out.glob(".*.tmp")), "stale temporary files are cleaned up on resume"
-    assert genaug.train.checkpoint.read_config(out)["training"]["step"] == state_step + 2
+    assert genaug.models.io.read_config(out)["training"]["step"] == state_step + 2

@@ -1,17 +1,35 @@
-"""Objective: the training process of one family (its losses, optimisers and one update step)."""
+"""Objective: the training process of one family (its losses, optimisers and one update step).
+
+Each family's objective lives beside its networks; the Trainer (``genaug.train``) owns the loop around it and
+hands it an ``UpdateRunner`` (the trainer's ``Precision``) that runs forward passes and optimiser steps.
+"""
 
 from __future__ import annotations
+
+import contextlib
+from typing import Protocol
 
 import torch
 
 from genaug.models.base import GenerativeModel
-from genaug.train.precision import Precision
+
+
+class UpdateRunner(Protocol):
+    """How an objective runs its forward passes and optimiser steps (mixed precision, gradient sync)."""
+
+    def autocast(self) -> contextlib.AbstractContextManager[None]:
+        """A context under which forward passes run (autocast to bf16/fp16 where enabled)."""
+        ...
+
+    def step(self, loss: torch.Tensor, optimizer: torch.optim.Optimizer) -> None:
+        """Back-propagate ``loss`` and take one step of ``optimizer``."""
+        ...
 
 
 class Objective:
     """Base class. A family's objective owns its optimisers; the Trainer owns the loop around it."""
 
-    def __init__(self, model: GenerativeModel, precision: Precision):
+    def __init__(self, model: GenerativeModel, precision: UpdateRunner):
         self.model = model
         self.precision = precision
 

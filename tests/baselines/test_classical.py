@@ -9,15 +9,14 @@ from PIL import Image
 from torchvision.transforms import v2
 from torchvision.transforms.v2 import functional as TF
 
-from genaug.metrics import (
+from genaug.baselines import (
     BatchClassicalAugment,
     ClassicalConfig,
     classical_albumentations,
     classical_batch_augment,
     classical_transforms,
-    predict,
-    train_classifier,
 )
+from genaug.metrics import predict, train_classifier
 
 
 def fixed_params(n: int) -> dict[str, torch.Tensor]:

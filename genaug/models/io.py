@@ -1,32 +1,44 @@
-"""Checkpoint directories: ``config.json`` + ``weights.safetensors`` (+ ``train_state.safetensors`` to resume).
+"""Model I/O: a checkpoint directory holds ``config.json`` + ``weights.safetensors``.
 
 Never pickled, each file written atomically, and checked on load: format, schema version, family,
-hyper-parameter keys, a SHA-256 of the weights, and weight shapes.
+hyper-parameter keys, a SHA-256 of the weights, and weight shapes. (The trainer adds
+``train_state.safetensors`` to resume; see ``genaug.train.resume_state``.)
 """
 
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
+from genaug.atomic import atomic_path, atomic_write_text
 from genaug.errors import CheckpointError
-from genaug.models.base import GenerativeModel
 from genaug.models.registry import family_of_config, get_family
-from genaug.train.atomic import atomic_path, atomic_write_text
-from genaug.train.state_io import join_tensors, split_tensors, tensors_digest
 from genaug.version import __version__
+
+if TYPE_CHECKING:  # base imports this module to save; nothing here needs the class at run time
+    from genaug.models.base import GenerativeModel
 
 FORMAT = "genaug-checkpoint"
 SCHEMA_VERSION = 1
 CONFIG_FILE = "config.json"
 WEIGHTS_FILE = "weights.safetensors"
-TRAIN_STATE_FILE = "train_state.safetensors"
+
+
+def tensors_digest(tensors: dict[str, torch.Tensor]) -> str:
+    """SHA-256 over every tensor's name, dtype, shape and bytes: detects a tampered or corrupt weight file."""
+    digest = hashlib.sha256()
+    for name in sorted(tensors):
+        t = tensors[name].detach().cpu().contiguous()
+        digest.update(json.dumps([name, str(t.dtype), list(t.shape)]).encode())
+        digest.update(t.reshape(-1).view(torch.uint8).numpy().tobytes() if t.numel() else b"")
+    return digest.hexdigest()
 
 
 def config_record(model: GenerativeModel, training: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -43,7 +55,7 @@ def config_record(model: GenerativeModel, training: dict[str, Any] | None = None
     }
 
 
-def _model_tensors(model: GenerativeModel) -> dict[str, torch.Tensor]:
+def model_tensors(model: GenerativeModel) -> dict[str, torch.Tensor]:
     return {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
 
 
@@ -51,7 +63,7 @@ def save_model(model: GenerativeModel, directory: str | Path, training: dict[str
     """Write ``config.json`` and ``weights.safetensors`` (with a SHA-256 of its tensors) into ``directory``."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
-    tensors = _model_tensors(model)
+    tensors = model_tensors(model)
     digest = tensors_digest(tensors)
     with atomic_path(directory / WEIGHTS_FILE) as tmp:
         save_file(tensors, str(tmp), metadata={"format": FORMAT, "sha256": digest})
@@ -100,7 +112,7 @@ def build_model(record: dict[str, Any], source: str = "config") -> GenerativeMod
     return family.model_class(config, record["classes"], tuple(record["image_shape"]))
 
 
-def _read_safetensors(path: Path) -> tuple[dict[str, torch.Tensor], dict[str, str]]:
+def read_safetensors(path: Path) -> tuple[dict[str, torch.Tensor], dict[str, str]]:
     if not path.is_file():
         raise CheckpointError(f"{path} is missing; the checkpoint is incomplete")
     try:
@@ -113,7 +125,7 @@ def _read_safetensors(path: Path) -> tuple[dict[str, torch.Tensor], dict[str, st
         raise CheckpointError(f"{path} is not a readable safetensors file ({exc}); the checkpoint is corrupt") from None
 
 
-def _load_weights(model: torch.nn.Module, tensors: dict[str, torch.Tensor], path: Path) -> None:
+def load_weights(model: torch.nn.Module, tensors: dict[str, torch.Tensor], path: Path) -> None:
     expected = model.state_dict()
     missing = sorted(set(expected) - set(tensors))
     unexpected = sorted(set(tensors) - set(expected))
@@ -138,30 +150,11 @@ def load(directory: str | Path, device: str | torch.device = "cpu") -> Generativ
     with torch.random.fork_rng(devices=[]):  # initialising the modules must not move the caller's seeded RNG
         model = build_model(record, source=str(directory / CONFIG_FILE))
     path = directory / WEIGHTS_FILE
-    tensors, metadata = _read_safetensors(path)
+    tensors, metadata = read_safetensors(path)
     if metadata.get("format") != FORMAT or "sha256" not in metadata:
         raise CheckpointError(f"{path} was not written by genaug (no genaug metadata)")
     if tensors_digest(tensors) != metadata["sha256"]:
         raise CheckpointError(f"{path} fails its SHA-256 check: the weights were modified or corrupted")
-    _load_weights(model, tensors, path)
+    load_weights(model, tensors, path)
     model.checkpoint_dir, model.weights_sha256 = directory.resolve(), metadata["sha256"]
     return model.to(device).eval()
-
-
-def save_training_state(directory: Path, model: GenerativeModel, state: dict[str, Any]) -> None:
-    """Everything needed to resume, in one atomic file: model weights and ``state`` (optimisers, RNG, step)."""
-    tensors = {f"model/{k}": v for k, v in _model_tensors(model).items()}
-    skeleton = split_tensors(state, "state", tensors)
-    with atomic_path(directory / TRAIN_STATE_FILE) as tmp:
-        save_file(tensors, str(tmp), metadata={"format": FORMAT, "state": json.dumps(skeleton)})
-
-
-def load_training_state(directory: Path, model: GenerativeModel) -> dict[str, Any]:
-    """Restore ``model``'s weights from the resume file and return the rest of the saved state."""
-    path = directory / TRAIN_STATE_FILE
-    tensors, metadata = _read_safetensors(path)
-    if metadata.get("format") != FORMAT or "state" not in metadata:
-        raise CheckpointError(f"{path} was not written by genaug's trainer")
-    weights = {k.removeprefix("model/"): v for k, v in tensors.items() if k.startswith("model/")}
-    _load_weights(model, weights, path)
-    return join_tensors(json.loads(metadata["state"]), tensors)

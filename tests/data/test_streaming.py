@@ -12,10 +12,10 @@ from torchvision.datasets import ImageFolder
 
 import genaug
 from genaug.data import ImageSet
+from genaug.data.streaming import StreamingData
 from genaug.errors import DataError
+from genaug.models.io import read_config
 from genaug.train import Trainer, TrainerConfig
-from genaug.train.checkpoint import read_config
-from genaug.train.streaming import StreamingData
 from tests.train.tiny import tiny_config
 
 

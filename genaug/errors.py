@@ -19,3 +19,11 @@ class TrainingDivergedError(GenaugError, RuntimeError):
 
 class ExportError(GenaugError, ValueError):
     """An export directory holds something this export must not write into (another export, other files)."""
+
+
+class ArgumentTypeError(GenaugError, TypeError, ValueError):
+    """An argument of the wrong type (a bool or a str where a number belongs), raised by ``genaug.checks``.
+
+    Also a ValueError (as numpy's AxisError is both a ValueError and an IndexError): settings often come from YAML
+    or the command line, where a wrong type is a wrong value, and many checks raised ValueError for it before they
+    were shared, so ``except ValueError`` keeps working."""

@@ -12,11 +12,41 @@ data; wrap any normalisation it needs into it, e.g. ``nn.Sequential(v2.Normalize
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Callable
 
+import numpy as np
 import torch
 from torch import nn
+
+from genaug.checks import check_probability
+
+# keep(images N×C×H×W float in [0, 1], conditioned labels N int64) → bool N, True for images to keep
+ImageFilter = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+
+
+def check_filter(keep: object) -> ImageFilter | None:
+    """None, or a callable filter (see ``ImageFilter``)."""
+    if keep is not None and not callable(keep):
+        raise TypeError(
+            f"filter must be callable as filter(images, labels) -> bool tensor, or None; got {type(keep).__name__}"
+        )
+    return keep
+
+
+def keep_mask(keep: ImageFilter, images: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    """``keep(images, labels)``, checked to be one bool per image, as a tensor on the images' device."""
+    mask = keep(images, labels)
+    if not isinstance(mask, (torch.Tensor, np.ndarray)) or mask.dtype not in (torch.bool, np.bool_):
+        raise TypeError(f"filter must return a bool tensor (one entry per image), got {_describe(mask)}")
+    if tuple(mask.shape) != (len(images),):
+        raise ValueError(f"filter returned a mask of shape {tuple(mask.shape)} for {len(images)} images")
+    return torch.as_tensor(mask).to(images.device)
+
+
+def _describe(value: object) -> str:
+    if isinstance(value, (torch.Tensor, np.ndarray)):
+        return f"a {value.dtype} {type(value).__name__} of shape {tuple(value.shape)}"
+    return type(value).__name__
 
 
 class _ClassifierFilter:
@@ -71,9 +101,7 @@ class ConfidenceFilter(_ClassifierFilter):
 
     def __init__(self, classifier: Callable[[torch.Tensor], torch.Tensor], threshold: float = 0.9):
         super().__init__(classifier)
-        if isinstance(threshold, bool) or not isinstance(threshold, numbers.Real) or not 0 <= threshold <= 1:
-            raise ValueError(f"threshold must be a probability in [0, 1], got {threshold!r}")
-        self.threshold = float(threshold)
+        self.threshold = check_probability("threshold", threshold)
 
     def accepts(self, probabilities: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
         return probabilities.gather(1, labels[:, None])[:, 0] >= self.threshold

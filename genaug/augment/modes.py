@@ -25,6 +25,7 @@ import torch
 from genaug.augment.bank import default_bank_size, sample_bank
 from genaug.augment.image_types import ImageFormat
 from genaug.augment.model_source import ModelSource
+from genaug.checks import check_choice, check_int, check_probability
 from genaug.models.base import EncodingModel, GenerativeModel
 from genaug.models.inputs import as_image_batch
 from genaug.models.options import check_strength
@@ -47,16 +48,11 @@ class AugmentSettings:
     bank_size: int | None = None
 
     def __post_init__(self) -> None:
-        if self.mode not in MODES:
-            raise ValueError(f"mode must be one of {list(MODES)}, got {self.mode!r}")
-        if isinstance(self.p, bool) or not isinstance(self.p, numbers.Real) or not 0.0 <= self.p <= 1.0:
-            raise ValueError(f"p must be a probability between 0 and 1, got {self.p!r}")
-        if isinstance(self.strength, bool) or not isinstance(self.strength, numbers.Real):
-            raise ValueError(f"strength must be a number >= 0, got {self.strength!r}")
-        check_strength(float(self.strength))
-        size = self.bank_size
-        if size is not None and (isinstance(size, bool) or not isinstance(size, int) or size < 1):
-            raise ValueError(f"bank_size must be a positive integer or None (chosen by device), got {size!r}")
+        check_choice("mode", self.mode, MODES)
+        check_probability("p", self.p)
+        check_strength(self.strength)
+        if self.bank_size is not None:
+            check_int("bank_size", self.bank_size, minimum=1, note="or None: chosen by device")
 
 
 @dataclass(frozen=True)

@@ -24,9 +24,8 @@ from genaug.bench.mixing import (
     synthetic_top_up,
 )
 from genaug.data import ImageSet
-from genaug.filters import PredictionFilter
+from genaug.filters import ImageFilter, PredictionFilter
 from genaug.models.base import EncodingModel, GenerativeModel
-from genaug.synthetic.chunks import ImageFilter
 
 
 @dataclass

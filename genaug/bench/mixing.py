@@ -9,9 +9,9 @@ from collections.abc import Callable
 
 import torch
 
+from genaug.filters import ImageFilter
 from genaug.models.base import GenerativeModel
 from genaug.synthetic import SyntheticDataset
-from genaug.synthetic.chunks import ImageFilter
 
 BatchAugment = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 

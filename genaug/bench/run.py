@@ -18,10 +18,11 @@ from sklearn.metrics import balanced_accuracy_score, recall_score
 from tqdm.auto import tqdm
 
 from genaug.bench.arms import BALANCED_ARMS, IMBALANCED_ARMS, Arm, ArmInputs, TrainingPlan, check_arms
-from genaug.bench.config import BenchConfig, check_positive_int
+from genaug.bench.config import BenchConfig
 from genaug.bench.results import ResultsFile, claim_directory
 from genaug.bench.scenarios import Scenario, scenarios
 from genaug.bench.workers import run_in_workers
+from genaug.checks import check_int
 from genaug.data import ImageSet, train_test_split
 from genaug.errors import DataError
 from genaug.metrics import generator_quality, predict, train_classifier
@@ -83,7 +84,7 @@ class Benchmark:
         progress: bool = True,
         workers: int = 1,
     ):
-        check_positive_int("workers", workers)
+        check_int("workers", workers, minimum=1)
         self.config, self.data, self.out, self.progress, self.workers = config, data, Path(out), progress, workers
         self._reference: torch.nn.Module | None = None
         self.balanced_arms = check_arms(config.arms, BALANCED_ARMS, "arms")

@@ -14,6 +14,7 @@ from typing import NamedTuple
 import numpy as np
 import torch
 
+from genaug.checks import check_int
 from genaug.metrics.features import feature_matrices
 
 
@@ -84,10 +85,8 @@ def kid(
     without replacement, a fresh pair per subset, from a generator seeded with ``seed``); mean and population
     standard deviation over the subsets. About 0 (it can be slightly negative) for equal distributions."""
     a, b = feature_matrices(real=real, synthetic=synthetic)
-    if subsets < 1 or subset_size < 2:
-        raise ValueError(
-            f"kid needs subsets >= 1 and subset_size >= 2, got subsets={subsets}, subset_size={subset_size}"
-        )
+    check_int("subsets", subsets, minimum=1)
+    check_int("subset_size", subset_size, minimum=2)
     m = min(subset_size, len(a), len(b))
     draws = torch.Generator().manual_seed(seed)
     a_members, b_members = torch.zeros(subsets, len(a), dtype=a.dtype), torch.zeros(subsets, len(b), dtype=b.dtype)

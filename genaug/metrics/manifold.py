@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from genaug.checks import check_int
 from genaug.metrics.features import feature_matrices
 from genaug.metrics.neighbours import distance_chunks, kth_nearest_distance
 
@@ -25,8 +26,7 @@ def manifold_scores(
 ) -> dict[str, float]:
     """Precision, recall, density and coverage of N x D ``synthetic`` features against N x D ``real`` ones, with
     ``k``-NN radii (k = 5 as in both papers); exact, via chunked Euclidean distances."""
-    if k < 1:
-        raise ValueError(f"k must be a positive number of neighbours, got {k}")
+    check_int("k", k, minimum=1, note="the number of nearest neighbours")
     real, synthetic = feature_matrices(k + 1, real=real, synthetic=synthetic)
     real_radii = kth_nearest_distance(real, real, k + 1, chunk)  # the point itself is its first neighbour
     synthetic_radii = kth_nearest_distance(synthetic, synthetic, k + 1, chunk)

@@ -16,6 +16,7 @@ from typing import NamedTuple
 import numpy as np
 import torch
 
+from genaug.checks import check_number
 from genaug.metrics.features import feature_matrices
 from genaug.metrics.neighbours import kth_nearest_distance
 
@@ -34,8 +35,7 @@ def memorised_fraction(
 ) -> Memorisation:
     """Share of ``synthetic`` rows whose nearest ``train`` row is closer than the ``quantile`` of the nearest-train
     distances of the ``test`` rows (all N x D: reference-CNN features, or flattened pixels for a pixel-space check)."""
-    if not 0.0 < quantile < 1.0:
-        raise ValueError(f"quantile must be in (0, 1), got {quantile}")
+    check_number("quantile", quantile, minimum=0, maximum=1, min_inclusive=False, max_inclusive=False)
     train, test, synthetic = feature_matrices(1, train=train, test=test, synthetic=synthetic)
     threshold = torch.quantile(kth_nearest_distance(test, train, 1, chunk), quantile)
     nearest = kth_nearest_distance(synthetic, train, 1, chunk)

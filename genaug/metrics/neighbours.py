@@ -11,6 +11,8 @@ from collections.abc import Iterator
 
 import torch
 
+from genaug.checks import check_int
+
 
 def distance_chunks(
     queries: torch.Tensor, keys: torch.Tensor, chunk: int = 1024
@@ -24,6 +26,5 @@ def distance_chunks(
 def kth_nearest_distance(queries: torch.Tensor, keys: torch.Tensor, k: int, chunk: int = 1024) -> torch.Tensor:
     """Distance from each query to its ``k``-th nearest key (k = 1: the nearest). When ``queries`` are the keys
     themselves, each point is its own nearest neighbour, so pass k + 1 for the k-th *other* point."""
-    if not 1 <= k <= len(keys):
-        raise ValueError(f"k must be between 1 and the number of keys ({len(keys)}), got {k}")
+    check_int("k", k, minimum=1, maximum=len(keys), note=f"{len(keys)} is the number of keys")
     return torch.cat([d.topk(k, dim=1, largest=False).values[:, -1] for _, d in distance_chunks(queries, keys, chunk)])

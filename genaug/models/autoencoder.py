@@ -18,6 +18,7 @@ import torch
 from sklearn.mixture import GaussianMixture
 from torch import nn
 
+from genaug.checks import check_int, check_number
 from genaug.models.base import EncodingModel, SeedLike, make_generator
 from genaug.models.blocks import DownsamplingTrunk, UpsamplingTrunk
 from genaug.models.inference import inference
@@ -49,16 +50,13 @@ class AEConfig:
     betas: tuple[float, float] = (0.9, 0.999)  # Adam betas
 
     def __post_init__(self) -> None:
-        if self.latent_dim < 1 or self.base_width < 1 or self.density_components < 1:
-            raise ValueError(
-                "latent_dim, base_width and density_components must be >= 1, got "
-                f"{self.latent_dim}, {self.base_width}, {self.density_components}"
-            )
-        if self.code_penalty < 0 or self.code_noise < 0 or self.lr <= 0:
-            raise ValueError(
-                f"need code_penalty >= 0, code_noise >= 0 and lr > 0; got "
-                f"{self.code_penalty}, {self.code_noise}, {self.lr}"
-            )
+        # sizes are stored as checked (a numpy int becomes an int): the config is saved as JSON with the weights
+        self.latent_dim = check_int("latent_dim", self.latent_dim, minimum=1)
+        self.base_width = check_int("base_width", self.base_width, minimum=1)
+        self.density_components = check_int("density_components", self.density_components, minimum=1)
+        check_number("code_penalty", self.code_penalty, minimum=0)
+        check_number("code_noise", self.code_noise, minimum=0)
+        check_number("lr", self.lr, minimum=0, min_inclusive=False)
 
     def resolved_for(self, images: torch.Tensor) -> AEConfig:
         """Decide ``likelihood="auto"`` from the training images (uint8 N x C x H x W)."""

@@ -10,6 +10,7 @@ from typing import Any, ClassVar
 import torch
 from torch import nn
 
+from genaug.checks import check_int
 from genaug.models.io import save_model
 from genaug.models.registry import family_names, get_family
 
@@ -44,9 +45,7 @@ def make_generator(seed: SeedLike) -> torch.Generator:
         return seed
     if seed is None:
         seed = int(torch.randint(0, 2**62, (), dtype=torch.int64))
-    if isinstance(seed, bool) or not isinstance(seed, int):
-        raise TypeError(f"seed must be an int, a torch.Generator or None, got {type(seed).__name__}")
-    return torch.Generator().manual_seed(seed)
+    return torch.Generator().manual_seed(check_int("seed", seed, note="or a torch.Generator or None"))
 
 
 class GenerativeModel(nn.Module):
@@ -124,10 +123,8 @@ class GenerativeModel(nn.Module):
         The same seed gives the same images. ``options`` are family-specific (``truncation`` for cgan,
         ``temperature`` for cvae and ae).
         """
-        if n < 0:
-            raise ValueError(f"n must be >= 0, got {n}")
-        if batch_size < 1:
-            raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+        n = check_int("n", n, minimum=0)
+        check_int("batch_size", batch_size, minimum=1)
         label_idx = self.labels_tensor(labels, n)
         generator = make_generator(seed)
         was_training = self.training

@@ -17,6 +17,7 @@ import torch.nn.functional as F
 from torch import nn
 from torch.nn.utils.parametrizations import spectral_norm
 
+from genaug.checks import check_int, check_number
 from genaug.models.base import GenerativeModel
 from genaug.models.blocks import DownsamplingTrunk, UpsamplingTrunk
 from genaug.models.diffaugment import check_policy, diff_augment
@@ -43,6 +44,17 @@ class CGANConfig:
     classifier_weight: float = 1.0  # weight of the auxiliary class loss: D classifies real images, G must make
     # fakes that D's classifier assigns to their label (as in AC-GAN); 0 leaves class-following to projection
     diffaugment: list[str] | str = "auto"  # ops from genaug.models.diffaugment.POLICIES; auto adds color for RGB
+
+    def __post_init__(self) -> None:
+        # sizes are stored as checked (a numpy int becomes an int): the config is saved as JSON with the weights
+        self.latent_dim = check_int("latent_dim", self.latent_dim, minimum=1)
+        self.generator_width = check_int("generator_width", self.generator_width, minimum=1)
+        self.discriminator_width = check_int("discriminator_width", self.discriminator_width, minimum=1)
+        for name in ("lr_generator", "lr_discriminator"):
+            check_number(name, getattr(self, name), minimum=0, min_inclusive=False)
+        check_number("ema_decay", self.ema_decay, minimum=0, maximum=1, note="0 disables averaging")
+        for name in ("mismatch_weight", "classifier_weight"):
+            check_number(name, getattr(self, name), minimum=0)
 
     def resolved_for(self, images: torch.Tensor) -> CGANConfig:
         """Decide ``diffaugment="auto"``: translation + cutout, plus colour for RGB images."""
@@ -149,8 +161,7 @@ def truncated_normal(n: int, dim: int, threshold: float | None, generator: torch
     z = torch.randn(n, dim, generator=generator)
     if threshold is None:
         return z
-    if threshold <= 0:
-        raise ValueError(f"truncation must be > 0 (or None), got {threshold}")
+    threshold = check_number("truncation", threshold, minimum=0, min_inclusive=False, finite=False, note="or None")
     outside = z.abs() > threshold
     while outside.any():
         z[outside] = torch.randn(int(outside.sum()), generator=generator)

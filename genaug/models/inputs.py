@@ -19,6 +19,7 @@ import numpy as np
 import torch
 from PIL import Image
 
+from genaug.checks import check_int
 from genaug.data.pixels import array_to_batch, image_to_batch, pil_to_batch
 from genaug.data.problems import LoadNotes
 
@@ -66,8 +67,7 @@ def fit_to_shape(batch: torch.Tensor, image_shape: tuple[int, int, int]) -> torc
 
 def in_batches(function: Callable[[slice], torch.Tensor], n: int, batch_size: int) -> torch.Tensor:
     """``function`` applied to consecutive slices ``[i, i + batch_size)`` of ``range(n)``, results concatenated."""
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+    batch_size = check_int("batch_size", batch_size, minimum=1)
     return torch.cat([function(slice(i, i + batch_size)) for i in range(0, n, batch_size)])
 
 

@@ -8,6 +8,8 @@ from typing import Any
 import numpy as np
 import torch
 
+from genaug.checks import check_int
+
 PARALLEL_COSINE = 0.9995  # end points closer in direction than this are joined by a straight line
 
 
@@ -37,8 +39,7 @@ def latent_path(start: torch.Tensor, end: torch.Tensor, steps: int, spherical: b
     Networks"), which keeps intermediate points as far from the origin as a Gaussian prior expects; otherwise a
     straight line. Nearly parallel end points are joined by a straight line either way.
     """
-    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 2:
-        raise ValueError(f"steps must be an integer >= 2 (the two end points included), got {steps!r}")
+    steps = check_int("steps", steps, minimum=2, note="the two end points included")
     t = torch.linspace(0.0, 1.0, steps)[:, None]  # steps x 1
     cosine = torch.nn.functional.cosine_similarity(start, end, dim=0)
     if not spherical or cosine.abs() > PARALLEL_COSINE:

@@ -15,6 +15,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from genaug.checks import check_choice
+
 LIKELIHOODS = ("bernoulli", "gaussian")
 
 # Near-binary data: at least NEAR_BINARY_MIN_FRACTION of the pixels lie within NEAR_BINARY_BAND of black or
@@ -53,8 +55,7 @@ def check_likelihood(likelihood: str) -> None:
             "likelihood='auto' is decided from the training images: build the model from "
             "config.resolved_for(images), or set likelihood to 'bernoulli' or 'gaussian'"
         )
-    if likelihood not in LIKELIHOODS:
-        raise ValueError(f"unknown likelihood {likelihood!r}; valid: {['auto', *LIKELIHOODS]}")
+    check_choice("likelihood", likelihood, ("auto", *LIKELIHOODS))  # the names a config takes ("auto" is refused above)
 
 
 class ReconstructionLikelihood(nn.Module):

@@ -17,6 +17,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from genaug.checks import check_int, check_number
 from genaug.models.base import EncodingModel, SeedLike, make_generator
 from genaug.models.blocks import DownsamplingTrunk, UpsamplingTrunk
 from genaug.models.inference import inference
@@ -43,12 +44,12 @@ class CVAEConfig:
     betas: tuple[float, float] = (0.9, 0.999)  # Adam betas
 
     def __post_init__(self) -> None:
-        if self.latent_dim < 1 or self.base_width < 1:
-            raise ValueError(f"latent_dim and base_width must be >= 1, got {self.latent_dim}, {self.base_width}")
-        if self.beta < 0 or self.kl_warmup_steps < 0 or self.lr <= 0:
-            raise ValueError(
-                f"need beta >= 0, kl_warmup_steps >= 0 and lr > 0; got {self.beta}, {self.kl_warmup_steps}, {self.lr}"
-            )
+        # sizes are stored as checked (a numpy int becomes an int): the config is saved as JSON with the weights
+        self.latent_dim = check_int("latent_dim", self.latent_dim, minimum=1)
+        self.base_width = check_int("base_width", self.base_width, minimum=1)
+        check_number("beta", self.beta, minimum=0)
+        check_number("kl_warmup_steps", self.kl_warmup_steps, minimum=0)  # only divides: a float does no harm
+        check_number("lr", self.lr, minimum=0, min_inclusive=False)
 
     def resolved_for(self, images: torch.Tensor) -> CVAEConfig:
         """Decide ``likelihood="auto"`` from the training images (uint8 N x C x H x W)."""
@@ -140,8 +141,7 @@ class CVAE(EncodingModel):
         every class and keeps the best (lowest), for images of unknown class.
         """
         x = as_image_batch(images, self.image_shape)
-        if isinstance(samples, bool) or not isinstance(samples, int) or samples < 1:
-            raise ValueError(f"samples must be a positive integer, got {samples!r}")
+        samples = check_int("samples", samples, minimum=1)
         claimed = None if labels is None else self.labels_tensor(labels, len(x))
         # drawn up front, so the scores do not depend on batch_size
         noise = torch.randn(len(x), samples, self.latent_dim, generator=make_generator(seed))  # N x S x d, CPU

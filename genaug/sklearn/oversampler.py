@@ -3,7 +3,6 @@ from a class-conditional generative model trained on ``X, y``."""
 
 from __future__ import annotations
 
-import numbers
 import secrets
 import tempfile
 from collections.abc import Sequence
@@ -14,6 +13,7 @@ import numpy as np
 import torch
 from sklearn.base import BaseEstimator
 
+from genaug.checks import check_int
 from genaug.data.imageset import ImageSet
 from genaug.data.pixels import as_numpy
 from genaug.models.base import GenerativeModel
@@ -124,6 +124,5 @@ class GenerativeOversampler(BaseEstimator):
         if reserved:
             name = reserved[0]
             raise ValueError(f"GenerativeOversampler does not take {name}= ({RESERVED_FIT_KWARGS[name]})")
-        seed = self.random_state
-        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0):
-            raise ValueError(f"random_state must be a non-negative int or None, got {seed!r}")
+        if self.random_state is not None:
+            check_int("random_state", self.random_state, minimum=0, note="or None: a fresh seed")

@@ -8,35 +8,16 @@ through ``render_chunk``, so they give the same images for the same seed.
 
 from __future__ import annotations
 
-import numbers
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import numpy as np
 import torch
 
+from genaug.filters import ImageFilter, keep_mask
 from genaug.models.base import GenerativeModel
 
 CHUNK_SIZE = 64  # images per chunk; part of every export manifest, since changing it changes the images
 MAX_ROUNDS = 20  # with a filter: draws of CHUNK_SIZE images per chunk before giving up (about 5% acceptance)
-
-# keep(images N×C×H×W float in [0, 1], conditioned labels N int64) → bool N, True for images to keep
-ImageFilter = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
-
-
-def check_seed(seed: object) -> int:
-    """A non-negative int seed (the root of every chunk seed)."""
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
-        raise ValueError(f"seed must be a non-negative int, got {seed!r}")
-    return int(seed)
-
-
-def check_filter(keep: object) -> ImageFilter | None:
-    """None, or a callable filter (see ``ImageFilter``)."""
-    if keep is not None and not callable(keep):
-        raise TypeError(
-            f"filter must be callable as filter(images, labels) -> bool tensor, or None; got {type(keep).__name__}"
-        )
-    return keep
 
 
 def chunk_seed(seed: int, class_index: int, chunk_index: int, round_index: int = 0) -> int:
@@ -66,7 +47,8 @@ def render_chunk(
         seed_here = chunk_seed(seed, class_index, chunk_index, round_index)
         images = model.sample(CHUNK_SIZE, labels=class_index, seed=seed_here, batch_size=CHUNK_SIZE)
         if keep is not None:
-            images = images[_keep_mask(keep, images, class_index)]
+            labels = torch.full((len(images),), class_index, dtype=torch.int64, device=images.device)
+            images = images[keep_mask(keep, images, labels)]
         accepted.append(images.cpu())
         n_accepted += len(images)
         if n_accepted >= CHUNK_SIZE:
@@ -77,19 +59,3 @@ def render_chunk(
         f"({n_accepted / drawn:.1%}), and a chunk needs {CHUNK_SIZE} accepted within {MAX_ROUNDS} draws of "
         f"{CHUNK_SIZE}. Lower the filter's threshold, or train the model longer"
     )
-
-
-def _keep_mask(keep: ImageFilter, images: torch.Tensor, class_index: int) -> torch.Tensor:
-    labels = torch.full((len(images),), class_index, dtype=torch.int64, device=images.device)
-    mask = keep(images, labels)
-    if not isinstance(mask, (torch.Tensor, np.ndarray)) or mask.dtype not in (torch.bool, np.bool_):
-        raise TypeError(f"filter must return a bool tensor (one entry per image), got {_describe(mask)}")
-    if tuple(mask.shape) != (len(images),):
-        raise ValueError(f"filter returned a mask of shape {tuple(mask.shape)} for {len(images)} images")
-    return torch.as_tensor(mask).to(images.device)
-
-
-def _describe(value: object) -> str:
-    if isinstance(value, (torch.Tensor, np.ndarray)):
-        return f"a {value.dtype} {type(value).__name__} of shape {tuple(value.shape)}"
-    return type(value).__name__

@@ -12,6 +12,7 @@ import torch
 from torch.utils.data import Dataset
 from tqdm import tqdm
 
+from genaug.checks import check_int
 from genaug.data.imageset import ImageSet
 from genaug.models.base import GenerativeModel
 
@@ -36,17 +37,11 @@ def counts_per_class(
         what = f"got {' and '.join(given)}" if given else "got none"
         raise ValueError(f"pass exactly one of n_per_class, class_counts or balance_with; {what}")
     if n_per_class is not None:
-        return [_count(n_per_class, "n_per_class")] * model.num_classes
+        return [check_int("n_per_class", n_per_class, minimum=0)] * model.num_classes
     if class_counts is not None:
         return _counts_from_mapping(model, class_counts)
     real = _real_counts(model, balance_with)
     return [max(real) - n for n in real]
-
-
-def _count(value: object, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
-        raise ValueError(f"{name} must be a non-negative int, got {value!r}")
-    return int(value)
 
 
 def _counts_from_mapping(model: GenerativeModel, class_counts: Mapping[int | str, int]) -> list[int]:
@@ -60,7 +55,7 @@ def _counts_from_mapping(model: GenerativeModel, class_counts: Mapping[int | str
         if k in seen:
             raise ValueError(f"class_counts names class {model.classes[k]!r} twice: as {seen[k]!r} and as {key!r}")
         seen[k] = key
-        counts[k] = _count(value, f"class_counts[{key!r}]")
+        counts[k] = check_int(f"class_counts[{key!r}]", value, minimum=0)
     return counts
 
 

@@ -13,8 +13,10 @@ import torch
 from torch.utils.data import Dataset
 from tqdm import tqdm
 
+from genaug.checks import check_int
+from genaug.filters import ImageFilter, check_filter
 from genaug.models.base import GenerativeModel
-from genaug.synthetic.chunks import CHUNK_SIZE, ImageFilter, check_filter, check_seed, chunk_spans, render_chunk
+from genaug.synthetic.chunks import CHUNK_SIZE, chunk_spans, render_chunk
 from genaug.synthetic.counts import counts_per_class
 
 
@@ -56,7 +58,7 @@ class SyntheticDataset(Dataset):
                 raise TypeError(f"{name} must be callable or None, got {type(value).__name__}")
         self.model = model
         self.counts = counts_per_class(model, n_per_class, class_counts, balance_with)
-        self.seed = check_seed(seed)
+        self.seed = check_int("seed", seed, minimum=0)
         self.filter = check_filter(filter)
         self.transform, self.target_transform = transform, target_transform
         self.classes = list(model.classes)

@@ -29,8 +29,9 @@ from PIL import Image
 from tqdm import tqdm
 
 from genaug.atomic import atomic_path
+from genaug.checks import check_choice, check_int
 from genaug.models.base import GenerativeModel
-from genaug.synthetic.chunks import CHUNK_SIZE, check_seed, chunk_spans, render_chunk
+from genaug.synthetic.chunks import CHUNK_SIZE, chunk_spans, render_chunk
 from genaug.synthetic.counts import counts_per_class
 from genaug.synthetic.manifest import (
     MANIFEST_FILE,
@@ -66,10 +67,9 @@ def export(
     """
     if not isinstance(model, GenerativeModel):
         raise TypeError(f"model must be a genaug GenerativeModel (see genaug.load), got {type(model).__name__}")
-    if format not in FORMATS:
-        raise ValueError(f"format must be one of {', '.join(FORMATS)}; got {format!r}")
+    check_choice("format", format, FORMATS)
     counts = counts_per_class(model, n_per_class=n_per_class)
-    record = new_manifest(model, check_seed(seed), format, counts)
+    record = new_manifest(model, check_int("seed", seed, minimum=0), format, counts)
     if format == "png":
         _check_folder_names(model.classes)
     out = Path(out_dir)

@@ -16,6 +16,8 @@ from typing import Any
 import torch
 from torch.utils.data import Dataset, Sampler
 
+from genaug.checks import check_int, check_number
+
 
 class MixedDataset(Dataset):
     """Every real sample once per epoch, plus synthetic samples making up ``synthetic_fraction`` of the epoch.
@@ -42,17 +44,14 @@ class MixedDataset(Dataset):
         synthetic_fraction: float = 0.5,
         transform: Callable[[Any], Any] | None = None,
     ):
-        if isinstance(synthetic_fraction, bool) or not isinstance(synthetic_fraction, numbers.Real):
-            raise TypeError(f"synthetic_fraction must be a number in [0, 1), got {synthetic_fraction!r}")
-        if not 0 <= synthetic_fraction < 1:
-            raise ValueError(
-                f"synthetic_fraction must be in [0, 1) (the share of each epoch that is synthetic), "
-                f"got {synthetic_fraction}"
-            )
+        share = "the share of each epoch that is synthetic"
+        fraction = check_number(
+            "synthetic_fraction", synthetic_fraction, minimum=0, maximum=1, max_inclusive=False, note=share
+        )
         if transform is not None and not callable(transform):
             raise TypeError(f"transform must be callable or None, got {type(transform).__name__}")
         self.real, self.synthetic = real, synthetic
-        self.synthetic_fraction = float(synthetic_fraction)
+        self.synthetic_fraction = fraction
         self.transform = transform
         self.classes = _shared_classes(real, synthetic)
         _check_image_shapes(real, synthetic)
@@ -111,16 +110,12 @@ class MixedSampler(Sampler[int]):
     def __init__(self, mixed: MixedDataset, seed: int = 0, shuffle: bool = True):
         if not isinstance(mixed, MixedDataset):
             raise TypeError(f"MixedSampler needs a MixedDataset, got {type(mixed).__name__}")
-        if isinstance(seed, bool) or not isinstance(seed, int):
-            raise TypeError(f"seed must be an int, got {seed!r}")
-        self.mixed, self.seed, self.shuffle = mixed, seed, shuffle
+        self.mixed, self.seed, self.shuffle = mixed, check_int("seed", seed), shuffle
         self.epoch = 0
 
     def set_epoch(self, epoch: int) -> None:
         """Select the epoch whose synthetic draw and order the next iteration yields."""
-        if isinstance(epoch, bool) or not isinstance(epoch, int) or epoch < 0:
-            raise ValueError(f"epoch must be a non-negative int, got {epoch!r}")
-        self.epoch = epoch
+        self.epoch = check_int("epoch", epoch, minimum=0)
 
     def __len__(self) -> int:
         return len(self.mixed)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from genaug.checks import check_int, check_number
+
 
 @dataclass
 class TrainerConfig:
@@ -29,12 +31,8 @@ class TrainerConfig:
     compile: bool = False  # torch.compile the conv trunks (slow first steps, then faster on GPUs)
 
     def __post_init__(self) -> None:
+        # counts are stored as checked (a numpy int becomes an int): the run records this config as JSON
         for name in ("steps", "batch_size", "log_every", "sample_every", "checkpoint_every", "grid_per_class"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"trainer.{name} must be a positive integer, got {value!r}")
-        if isinstance(self.num_workers, bool) or not isinstance(self.num_workers, int) or self.num_workers < 0:
-            raise ValueError(f"trainer.num_workers must be an integer >= 0, got {self.num_workers!r}")
-        budget = self.memory_budget_mb
-        if isinstance(budget, bool) or not isinstance(budget, (int, float)) or not budget >= 0:
-            raise ValueError(f"trainer.memory_budget_mb must be a number >= 0 (megabytes), got {budget!r}")
+            setattr(self, name, check_int(f"trainer.{name}", getattr(self, name), minimum=1))
+        self.num_workers = check_int("trainer.num_workers", self.num_workers, minimum=0)
+        check_number("trainer.memory_budget_mb", self.memory_budget_mb, minimum=0, finite=False, note="megabytes")

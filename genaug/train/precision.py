@@ -7,6 +7,8 @@ from collections.abc import Callable, Iterator
 
 import torch
 
+from genaug.checks import check_choice
+
 PRECISIONS = ("auto", "32", "bf16", "fp16")
 
 
@@ -23,8 +25,7 @@ class Precision:
         mode: str = "auto",
         gradient_sync: Callable[[torch.optim.Optimizer], None] | None = None,
     ):
-        if mode not in PRECISIONS:
-            raise ValueError(f"precision must be one of {PRECISIONS}, got {mode!r}")
+        check_choice("precision", mode, PRECISIONS)
         if mode == "auto":
             if device.type != "cuda":
                 mode = "32"

@@ -8,6 +8,7 @@ from typing import Any
 
 import torch
 
+from genaug.checks import check_int
 from genaug.models.base import EncodingModel, GenerativeModel
 from genaug.viz.figure import draw_image_grid, grid_figure, save_png
 from genaug.viz.selection import pick, takes
@@ -25,8 +26,7 @@ def sample_grid(
 ) -> Path:
     """A PNG of ``n_per_class`` samples of each class, one row per class (the first 20 classes unless
     ``classes`` names them); ``sample_options`` go to ``model.sample`` (``truncation``, ``temperature``)."""
-    if n_per_class < 1:
-        raise ValueError(f"n_per_class must be >= 1, got {n_per_class}")
+    check_int("n_per_class", n_per_class, minimum=1)
     chosen = list(range(min(model.num_classes, MAX_GRID_CLASSES))) if classes is None else list(classes)
     indices = [model.class_index(c) for c in chosen]
     labels = torch.tensor(indices).repeat_interleave(n_per_class)

@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 from matplotlib.figure import Figure
 
+from genaug.checks import check_choice
 from genaug.data import ImageSet
 from genaug.models.base import GenerativeModel
 from genaug.viz.figure import save_png
@@ -18,8 +19,7 @@ FEATURES = {"cvae": "posterior means", "ae": "codes", "cgan": "discriminator fea
 
 def embed_2d(features: np.ndarray, method: str = "pca", seed: int = 0) -> np.ndarray:
     """N × 2 coordinates of N × D features: PCA or t-SNE (perplexity at most 30 and below N)."""
-    if method not in METHODS:
-        raise ValueError(f"unknown method {method!r}; valid: {list(METHODS)}")
+    check_choice("method", method, METHODS)
     n, d = features.shape
     if d <= 2:  # already low-dimensional: plot the coordinates themselves
         return np.pad(features, ((0, 0), (0, 2 - d)))
@@ -50,8 +50,7 @@ def latent_map(
     """
     if not isinstance(data, ImageSet):
         raise TypeError(f"data must be a genaug ImageSet (from genaug.data.load), got {type(data).__name__}")
-    if method not in METHODS:
-        raise ValueError(f"unknown method {method!r}; valid: {list(METHODS)}")
+    check_choice("method", method, METHODS)
     images, names = pick(model, data, max_points, seed)
     features = model.latent_features(images, batch_size=batch_size).cpu().double().numpy()
     points = embed_2d(features, method, seed)

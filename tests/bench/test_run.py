@@ -179,7 +179,7 @@ def test_a_minimum_of_epochs_changes_the_fingerprint_only_when_set():
     recorded = dataclasses.asdict(BenchConfig(generator_min_epochs=None))
     del recorded["generator_min_epochs"]  # as recorded by a run from before the setting
     assert BenchConfig.from_recorded(recorded).fingerprint(data) == unset
-    with pytest.raises(ValueError, match=r"bench.generator_min_epochs.cvae must be a positive integer, got 0"):
+    with pytest.raises(ValueError, match=r"bench.generator_min_epochs.cvae must be an int >= 1, got 0"):
         BenchConfig(generator_min_epochs={"cvae": 0})
 
 

@@ -55,7 +55,7 @@ def test_runs_on_a_user_image_folder(tmp_path, digits):
     [
         ("bench.arms=[real,magic]", "valid arms"),
         ("bench.mode=blend", "bench.mode must be one of"),
-        ("workers=0", "workers must be a positive integer, got 0"),
+        ("workers=0", "workers must be an int >= 1, got 0"),
     ],
 )
 def test_bad_settings_are_explained(tmp_path, override, message):

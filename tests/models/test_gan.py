@@ -47,7 +47,7 @@ def test_sampling_options_are_checked():
     model = tiny()
     with pytest.raises(TypeError, match="truncation"):
         model.sample(2, temperature=0.5)
-    with pytest.raises(ValueError, match="truncation must be > 0"):
+    with pytest.raises(ValueError, match=r"truncation must be a number > 0 \(or None\), got 0.0"):
         model.sample(2, truncation=0.0)
 
 

@@ -168,8 +168,8 @@ def test_bad_input_is_refused_before_training(imbalanced, kwargs, x_form, y_len,
         ({"family": "diffusion"}, "unknown model family 'diffusion'"),
         ({"seed": 1}, r"does not take seed= \(pass random_state instead\)"),
         ({"image_size": 16}, "image_size="),
-        ({"random_state": -1}, "random_state must be a non-negative int"),
-        ({"random_state": 0.5}, "random_state must be a non-negative int"),
+        ({"random_state": -1}, r"random_state must be an int >= 0 \(or None: a fresh seed\), got -1"),
+        ({"random_state": 0.5}, r"random_state must be an int >= 0 .*, got 0.5 \(a float\)"),
     ],
 )
 def test_bad_arguments_are_refused_at_once(kwargs, match):

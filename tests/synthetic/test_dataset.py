@@ -131,7 +131,7 @@ def test_class_counts_by_name_or_index(model):
         ({"cat": 2}, r"class_counts.*'cat'"),
         ({10: 2}, r"class_counts.*10"),
         ({True: 2}, r"class_counts.*True"),
-        ({"3": -1}, r"class_counts\['3'\] must be a non-negative int, got -1"),
+        ({"3": -1}, r"class_counts\['3'\] must be an int >= 0, got -1"),
         ({"3": 2.5}, r"class_counts\['3'\].*2.5"),
         ({4: "2"}, r"class_counts\[4\]"),
         ({"3": 1, 3: 1}, r"class '3' twice"),
@@ -150,7 +150,7 @@ def test_counts_must_be_given_exactly_one_way(model, digits16):
     with pytest.raises(TypeError, match="class_counts must be a mapping"):
         SyntheticDataset(model, class_counts=[1, 2])
     for bad in (-1, 2.0, True):
-        with pytest.raises(ValueError, match="n_per_class must be a non-negative int"):
+        with pytest.raises(ValueError, match="n_per_class must be an int >= 0"):
             SyntheticDataset(model, n_per_class=bad)
 
 
@@ -202,7 +202,7 @@ def test_other_arguments_are_checked(model):
         SyntheticDataset(model, n_per_class=1, transform="flip")
     with pytest.raises(TypeError, match="target_transform must be callable"):
         SyntheticDataset(model, n_per_class=1, target_transform=3)
-    with pytest.raises(ValueError, match="seed must be a non-negative int"):
+    with pytest.raises(ValueError, match="seed must be an int >= 0"):
         SyntheticDataset(model, n_per_class=1, seed=-1)
     with pytest.raises(TypeError, match="GenerativeModel"):
         SyntheticDataset("runs/mnist-cgan", n_per_class=1)

@@ -166,11 +166,11 @@ def test_folders_that_are_not_an_export_are_refused(model, tmp_path):
 
 
 def test_bad_arguments_are_refused(model, tmp_path):
-    with pytest.raises(ValueError, match="n_per_class must be a non-negative int, got -1"):
+    with pytest.raises(ValueError, match="n_per_class must be an int >= 0, got -1"):
         export(model, tmp_path / "a", n_per_class=-1)
-    with pytest.raises(ValueError, match="format must be one of png, npz; got 'jpg'"):
+    with pytest.raises(ValueError, match=r"format must be one of \['png', 'npz'\], got 'jpg'"):
         export(model, tmp_path / "a", n_per_class=1, format="jpg")
-    with pytest.raises(ValueError, match="seed must be a non-negative int"):
+    with pytest.raises(ValueError, match=r"seed must be an int >= 0, got 1.5 \(a float\)"):
         export(model, tmp_path / "a", n_per_class=1, seed=1.5)
     with pytest.raises(TypeError, match="GenerativeModel"):
         export(str(model.checkpoint_dir), tmp_path / "a", n_per_class=1)

@@ -77,7 +77,7 @@ def test_a_plain_function_can_classify():
 
 @pytest.mark.parametrize("threshold", [-0.1, 1.5, True, "0.9", None])
 def test_threshold_must_be_a_probability(classifier, threshold):
-    with pytest.raises(ValueError, match="threshold must be a probability in \\[0, 1\\]"):
+    with pytest.raises(ValueError, match="threshold must be a number in \\[0, 1\\]"):
         ConfidenceFilter(classifier, threshold)
 
 

@@ -150,7 +150,7 @@ def test_different_label_spaces_are_refused(real):
 
 @pytest.mark.parametrize("fraction", [1.0, -0.1, 1.5])
 def test_fraction_outside_zero_to_one_is_refused(real, fraction):
-    with pytest.raises(ValueError, match=r"synthetic_fraction must be in \[0, 1\)"):
+    with pytest.raises(ValueError, match=r"synthetic_fraction must be a number in \[0, 1\)"):
         MixedDataset(real, FloatImages(1), synthetic_fraction=fraction)
 
 

@@ -48,7 +48,7 @@ def test_latent_map_refuses_a_data_set_of_another_shape(tiny_models, digits, tmp
         viz.latent_map(tiny_models["cvae"], digits, tmp_path / "map.png")
     with pytest.raises(TypeError, match="ImageSet"):
         viz.latent_map(tiny_models["cvae"], digits.images, tmp_path / "map.png")
-    with pytest.raises(ValueError, match="unknown method 'umap'"):
+    with pytest.raises(ValueError, match=r"method must be one of \['pca', 'tsne'\], got 'umap'"):
         viz.latent_map(tiny_models["cvae"], load("digits", image_size=16), tmp_path / "map.png", method="umap")
 
 

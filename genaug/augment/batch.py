@@ -1,0 +1,161 @@
+"""BatchAugment: generative augmentation of whole batches in the training step, on the training device.
+
+Called after the DataLoader, like torchvision's ``v2.MixUp`` / ``v2.CutMix``::
+
+    aug = genaug.augment.BatchAugment(model, mode="perturb", p=0.5, strength=0.5, filter=keep, seed=0)
+    for x, y in loader:
+        x, y = aug(x.to(device), y.to(device))
+
+Each call draws which images to augment (each with probability ``p``), makes their synthetic versions in one
+generator call (see ``genaug.augment.core`` for the modes and the filter), and returns a new batch in the
+input's dtype, shape and device; the labels come back unchanged. The caller's tensors are never modified.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from genaug.augment.core import check_mode, synthesize
+from genaug.augment.modes import AugmentSettings
+from genaug.checks import check_int
+from genaug.filters import ImageFilter, check_filter
+from genaug.models.base import GenerativeModel, make_generator
+from genaug.models.inputs import fit_to_shape
+from genaug.models.io import load
+
+
+class BatchAugment(nn.Module):
+    """Replace or perturb a share ``p`` of each batch with a trained genaug model (an ``nn.Module``).
+
+    - ``model``: a loaded genaug model or a checkpoint directory. It is moved to each batch's device.
+    - ``mode``: ``"replace"`` (fresh samples of the image's class) or ``"perturb"`` (a variation of the image
+      itself; models with an encoder: ae, cvae).
+    - ``p``: probability that an image is augmented; ``strength``: perturb's noise in code standard deviations.
+    - ``filter``: a ``genaug.filters`` filter (``keep(images, labels) -> bool``); a rejected synthetic image is
+      redrawn up to ``redraws`` times, then the real image stays.
+    - ``seed`` / ``generator``: the source of every random choice (a CPU generator; the same seed gives the
+      same batches on any device). ``None`` draws a seed from torch's global RNG.
+    - ``sampling_options``: the model's own sampling options in replace mode (``truncation`` for cgan,
+      ``temperature`` for cvae and ae).
+
+    ``forward(x, y)`` takes images N x C x H x W (uint8, or float in [0, 1], i.e. before any normalisation)
+    and labels: int64 class indices N, or one-hot / soft labels N x K (after MixUp / CutMix), which condition
+    on their most probable class and come back unchanged. Images of another size or channel count than the
+    model's are resized for the model and the results resized back.
+    """
+
+    def __init__(
+        self,
+        model: GenerativeModel | str | Path,
+        mode: str = AugmentSettings.mode,
+        p: float = AugmentSettings.p,
+        strength: float = AugmentSettings.strength,
+        filter: ImageFilter | None = None,  # shadows the builtin: the name the API promises
+        redraws: int = 0,
+        seed: int | None = None,
+        generator: torch.Generator | None = None,
+        **sampling_options: Any,
+    ):
+        super().__init__()
+        if not isinstance(model, GenerativeModel):
+            if not isinstance(model, (str, Path)):
+                raise TypeError(f"model must be a genaug model or a checkpoint directory, got {type(model).__name__}")
+            model = load(model)
+        self.settings = AugmentSettings(mode=mode, p=p, strength=strength)
+        check_mode(mode, model.family)
+        if sampling_options and mode != "replace":
+            raise ValueError(
+                f"sampling options {sorted(sampling_options)} apply to mode='replace' (they shape model.sample); "
+                f"mode={mode!r} takes strength"
+            )
+        if seed is not None and generator is not None:
+            raise ValueError("pass seed or generator, not both")
+        self.model = model
+        self.filter = check_filter(filter)
+        self.redraws = check_int("redraws", redraws, minimum=0)
+        self.sampling_options = sampling_options
+        self.generator = make_generator(generator if generator is not None else seed)
+
+    def forward(self, images: torch.Tensor, labels: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """The batch with a share ``p`` of its images augmented, and ``labels`` unchanged."""
+        classes = self._class_indices(labels, images)
+        chosen = torch.rand(len(images), generator=self.generator) < self.settings.p  # N, CPU
+        if not chosen.any():
+            return images, labels
+        if self.model.device != images.device:
+            self.model.to(images.device)
+        index = torch.nonzero(chosen).flatten().to(images.device)
+        real = _unit_float(images[index])
+        synthetic, accepted = synthesize(
+            self.model,
+            self.settings.mode,
+            fit_to_shape(real, self.model.image_shape),
+            classes[index],
+            strength=float(self.settings.strength),
+            generator=self.generator,
+            options=self.sampling_options,
+            keep=self.filter,
+            redraws=self.redraws,
+        )
+        keep = accepted.to(images.device)
+        out = images.clone()
+        out[index[keep]] = _like(fit_to_shape(synthetic[keep.to(synthetic.device)], real.shape[1:]), images)
+        return out, labels
+
+    def _class_indices(self, labels: torch.Tensor, images: torch.Tensor) -> torch.Tensor:
+        """Class indices N (int64, on the images' device) from hard or soft labels, checked."""
+        if not isinstance(images, torch.Tensor) or images.ndim != 4 or images.shape[1] not in (1, 3):
+            shape = tuple(images.shape) if isinstance(images, torch.Tensor) else type(images).__name__
+            raise ValueError(f"BatchAugment takes images N x C x H x W with C = 1 or 3, got {shape}")
+        if images.dtype != torch.uint8 and not images.is_floating_point():
+            raise TypeError(f"images must be uint8 or float in [0, 1], got {images.dtype}")
+        if images.is_floating_point() and len(images):
+            low, high = images.aminmax()
+            if not (torch.isfinite(low) and torch.isfinite(high) and low >= 0 and high <= 1):
+                raise ValueError(
+                    f"float images must be finite and lie in [0, 1] (got min {float(low):.4g}, max {float(high):.4g}); "
+                    "apply BatchAugment before normalising the batch"
+                )
+        if not isinstance(labels, torch.Tensor):
+            raise TypeError(f"labels must be a tensor (int64 N, or soft labels N x K), got {type(labels).__name__}")
+        k = self.model.num_classes
+        if labels.ndim == 2 and labels.is_floating_point():
+            if labels.shape != (len(images), k):
+                raise ValueError(f"soft labels must be N x {k} for this model's {k} classes, got {tuple(labels.shape)}")
+            return labels.argmax(dim=1).to(images.device)
+        if labels.ndim != 1 or labels.dtype not in (torch.int64, torch.int32, torch.int16, torch.uint8):
+            raise ValueError(
+                f"labels must be int64 class indices N or soft labels N x {k}, got {labels.dtype} {tuple(labels.shape)}"
+            )
+        if len(labels) != len(images):
+            raise ValueError(f"got {len(labels)} labels for {len(images)} images")
+        if len(labels) and (int(labels.min()) < 0 or int(labels.max()) >= k):
+            bad = labels[(labels < 0) | (labels >= k)][0]
+            raise ValueError(
+                f"label {int(bad)} is outside this model's classes 0-{k - 1} ({self.model.classes}); "
+                "map the data set's labels to the model's class order"
+            )
+        return labels.long().to(images.device)
+
+    def extra_repr(self) -> str:
+        s = self.settings
+        options = "".join(f", {k}={v!r}" for k, v in self.sampling_options.items())
+        return (
+            f"mode={s.mode!r}, p={s.p}, strength={s.strength}, filter={self.filter!r}, redraws={self.redraws}{options}"
+        )
+
+
+def _unit_float(images: torch.Tensor) -> torch.Tensor:
+    return images.float() / 255.0 if images.dtype == torch.uint8 else images.float()
+
+
+def _like(images: torch.Tensor, reference: torch.Tensor) -> torch.Tensor:
+    """Float images in [0, 1] in ``reference``'s dtype and device."""
+    images = images.to(reference.device).clamp(0.0, 1.0)
+    if reference.dtype == torch.uint8:
+        return images.mul(255.0).round_().to(torch.uint8)
+    return images.to(reference.dtype)

@@ -21,7 +21,6 @@ from torch import nn
 
 from genaug.augment.core import check_mode, synthesize
 from genaug.augment.modes import AugmentSettings
-from genaug.checks import check_int
 from genaug.filters import ImageFilter, check_filter
 from genaug.models.base import GenerativeModel, make_generator
 from genaug.models.inputs import fit_to_shape
@@ -55,7 +54,7 @@ class BatchAugment(nn.Module):
         p: float = AugmentSettings.p,
         strength: float = AugmentSettings.strength,
         filter: ImageFilter | None = None,  # shadows the builtin: the name the API promises
-        redraws: int = 0,
+        redraws: int = AugmentSettings.redraws,
         seed: int | None = None,
         generator: torch.Generator | None = None,
         **sampling_options: Any,
@@ -65,7 +64,7 @@ class BatchAugment(nn.Module):
             if not isinstance(model, (str, Path)):
                 raise TypeError(f"model must be a genaug model or a checkpoint directory, got {type(model).__name__}")
             model = load(model)
-        self.settings = AugmentSettings(mode=mode, p=p, strength=strength)
+        self.settings = AugmentSettings(mode=mode, p=p, strength=strength, redraws=redraws)
         check_mode(mode, model.family)
         if sampling_options and mode != "replace":
             raise ValueError(
@@ -76,7 +75,6 @@ class BatchAugment(nn.Module):
             raise ValueError("pass seed or generator, not both")
         self.model = model
         self.filter = check_filter(filter)
-        self.redraws = check_int("redraws", redraws, minimum=0)
         self.sampling_options = sampling_options
         self.generator = make_generator(generator if generator is not None else seed)
 
@@ -99,7 +97,7 @@ class BatchAugment(nn.Module):
             generator=self.generator,
             options=self.sampling_options,
             keep=self.filter,
-            redraws=self.redraws,
+            redraws=self.settings.redraws,
         )
         keep = accepted.to(images.device)
         out = images.clone()
@@ -144,9 +142,7 @@ class BatchAugment(nn.Module):
     def extra_repr(self) -> str:
         s = self.settings
         options = "".join(f", {k}={v!r}" for k, v in self.sampling_options.items())
-        return (
-            f"mode={s.mode!r}, p={s.p}, strength={s.strength}, filter={self.filter!r}, redraws={self.redraws}{options}"
-        )
+        return f"mode={s.mode!r}, p={s.p}, strength={s.strength}, filter={self.filter!r}, redraws={s.redraws}{options}"
 
 
 def _unit_float(images: torch.Tensor) -> torch.Tensor:

@@ -1,11 +1,9 @@
 """What GenerativeAugment does, shared by its torchvision and albumentations forms.
 
-Modes:
-- ``"replace"``: with probability p the image becomes a synthetic image of its class (taken from the sample bank);
-  needs the sample's class label;
-- ``"perturb"`` (families with an encoder: ae, cvae): the image is encoded, its code moved by ``strength``
-  standard deviations of noise and decoded: a variation of that very image. An ae needs no label; a cvae decodes
-  under the sample's label.
+The modes themselves (``"replace"``, ``"perturb"``) and the filter are ``genaug.augment.core``'s, shared with
+``BatchAugment``. Per image, replace takes its synthetic image from the sample bank (filled by ``model.sample``);
+perturb runs the core's perturb on a batch of one. A rejected synthetic image is redrawn up to ``redraws`` times
+(replace: the bank's next image of the class) and otherwise leaves the image as it was.
 
 Every call is split in two, as both libraries expect: ``draw`` makes the random choices (from a seed the caller
 drew from its RNG) and ``apply`` carries them out deterministically.
@@ -23,21 +21,22 @@ from typing import Any
 import torch
 
 from genaug.augment.bank import default_bank_size, sample_bank
+from genaug.augment.core import MODES, check_mode, synthesize
 from genaug.augment.image_types import ImageFormat
 from genaug.augment.model_source import ModelSource
 from genaug.checks import check_choice, check_int, check_probability
-from genaug.models.base import EncodingModel, GenerativeModel
+from genaug.filters import ImageFilter, check_filter, keep_mask
+from genaug.models.base import GenerativeModel, make_generator
 from genaug.models.inputs import as_image_batch
 from genaug.models.options import check_strength
-from genaug.models.registry import family_names, get_family
+from genaug.models.registry import get_family
 
-MODES = ("replace", "perturb")
 SEED_BOUND = 2**62  # callers draw seeds from [0, SEED_BOUND)
 
 
 @dataclass(frozen=True)
 class AugmentSettings:
-    """The arguments of GenerativeAugment, checked on creation (a ValueError names the bad one)."""
+    """The arguments of GenerativeAugment and BatchAugment, checked on creation (a ValueError names the bad one)."""
 
     mode: str = "replace"  # "replace" or "perturb"
     p: float = 0.5  # probability of augmenting a sample
@@ -46,6 +45,7 @@ class AugmentSettings:
     # CPUs, 256 on GPUs). Each DataLoader worker has its own bank, and up to classes x bank_size of its images go
     # unused when it exits at the end of an epoch.
     bank_size: int | None = None
+    redraws: int = 0  # with a filter: new tries for a rejected synthetic image before the real one is kept
 
     def __post_init__(self) -> None:
         check_choice("mode", self.mode, MODES)
@@ -53,40 +53,39 @@ class AugmentSettings:
         check_strength(self.strength)
         if self.bank_size is not None:
             check_int("bank_size", self.bank_size, minimum=1, note="or None: chosen by device")
+        check_int("redraws", self.redraws, minimum=0)
 
 
 @dataclass(frozen=True)
 class Draw:
     """The random choices of one applied call."""
 
-    synthetic: torch.Tensor | None = None  # replace: the bank's uint8 C×H×W image
+    synthetic: torch.Tensor | None = None  # replace: the bank's uint8 C×H×W image (None: the filter rejected all)
     seed: int | None = None  # perturb: seed of the code noise
-    class_index: int | None = None  # perturb under a class (cvae)
-
-
-def perturbing_families() -> list[str]:
-    """Families whose models have an encoder, and so can perturb an image."""
-    return [key for key in family_names() if issubclass(get_family(key).model_class, EncodingModel)]
+    class_index: int | None = None  # the sample's class, where the mode or the filter needs it
 
 
 class GenerativeAugmenter:
-    """A model, the settings, and the two halves of a call: ``draw`` (random) and ``apply`` (deterministic).
+    """A model, the settings, the filter, and the two halves of a call: ``draw`` (random) and ``apply``
+    (deterministic).
 
     ``label_hint`` tells the user where the transform looks for the label, for the missing-label error.
     """
 
-    def __init__(self, model: GenerativeModel | str | Path, settings: AugmentSettings, label_hint: str):
+    def __init__(
+        self,
+        model: GenerativeModel | str | Path,
+        settings: AugmentSettings,
+        label_hint: str,
+        keep: ImageFilter | None = None,
+    ):
         self.source = ModelSource(model)
         self.settings = settings
         self.label_hint = label_hint
+        self.keep = check_filter(keep)
         family = self.source.family
-        if settings.mode == "perturb" and family not in perturbing_families():
-            encoding = ", ".join(perturbing_families())
-            raise ValueError(
-                f"mode='perturb' encodes each image, which needs a model with an encoder ({encoding}); "
-                f"this model is a {family}: use mode='replace', or train one of {encoding}"
-            )
-        if settings.mode == "replace":
+        check_mode(settings.mode, family)
+        if settings.mode == "replace" or keep is not None:  # a filter judges an image as its class
             self.needs_label = True
         else:
             self.needs_label = "labels" in inspect.signature(get_family(family).model_class.perturb).parameters
@@ -100,7 +99,13 @@ class GenerativeAugmenter:
         model = self.source.model
         bank = sample_bank(model, self.settings.bank_size or default_bank_size(model), stream)
         bank.observe(seed)
-        return Draw(synthetic=bank.take(class_index, seed)) if applied else None
+        if not applied:
+            return None
+        for _ in range(1 + (self.settings.redraws if self.keep is not None else 0)):
+            synthetic = bank.take(class_index, seed)
+            if self.keep is None or self._accepts(synthetic[None].float().div(255.0), class_index):
+                return Draw(synthetic=synthetic, class_index=class_index)
+        return Draw(class_index=class_index)  # every try rejected: the image stays as it is
 
     def apply(self, image: Any, draw: Draw | None) -> Any:
         """``image`` augmented as ``draw`` says, in its own form (type, dtype, range, channels, size)."""
@@ -109,13 +114,29 @@ class GenerativeAugmenter:
             return image
         if draw.synthetic is not None:
             return form.render(draw.synthetic[None].float().div_(255.0), like=image)
-        return form.render(self._perturb(image, draw), like=image)
+        if draw.seed is None:
+            return image
+        perturbed, accepted = self._perturb(image, draw)
+        return form.render(perturbed, like=image) if bool(accepted[0]) else image
 
-    def _perturb(self, image: Any, draw: Draw) -> torch.Tensor:
+    def _perturb(self, image: Any, draw: Draw) -> tuple[torch.Tensor, torch.Tensor]:
         model = self.source.model
-        batch = as_image_batch(image, model.image_shape)  # 1 x C x H x W in the model's shape
-        labels = {} if draw.class_index is None else {"labels": [draw.class_index]}
-        return model.perturb(batch, strength=float(self.settings.strength), generator=draw.seed, **labels)
+        batch = as_image_batch(image, model.image_shape).to(model.device)  # 1 x C x H x W in the model's shape
+        labels = torch.tensor([draw.class_index if draw.class_index is not None else 0], device=model.device)
+        return synthesize(
+            model,
+            "perturb",
+            batch,
+            labels,
+            strength=float(self.settings.strength),
+            generator=make_generator(draw.seed),
+            options={},
+            keep=self.keep,
+            redraws=self.settings.redraws,
+        )
+
+    def _accepts(self, image: torch.Tensor, class_index: int) -> bool:
+        return bool(keep_mask(self.keep, image, torch.tensor([class_index]))[0])
 
     def _class_index(self, label: Any) -> int:
         if label is None:

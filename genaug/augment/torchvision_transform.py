@@ -13,6 +13,7 @@ from torchvision import tv_tensors
 from torchvision.transforms import v2
 
 from genaug.augment.modes import SEED_BOUND, AugmentSettings, GenerativeAugmenter
+from genaug.filters import ImageFilter
 from genaug.models.base import GenerativeModel
 
 LABEL_RULE = (
@@ -50,6 +51,9 @@ class GenerativeAugment(v2.Transform):
         bank_size: replace: synthetic images made per class in one batch and handed out one by one, per process
             (None: 16 for a model on the CPU, 256 on a GPU). ``persistent_workers=True`` keeps DataLoader workers'
             banks from one epoch to the next.
+        filter: a ``genaug.filters`` filter (``keep(images, labels) -> bool``) that judges each synthetic image as
+            the sample's class (so the sample needs a label); a rejected one is redrawn up to ``redraws`` times,
+            then the image is left as it was.
 
     Images: PIL, uint8 or float [0, 1] tensors and ``tv_tensors.Image``, C×H×W with 1 or 3 channels, any size; the
     result has the input's type, dtype, value range, channels and size. Other inputs (labels, masks, boxes) pass
@@ -65,15 +69,18 @@ class GenerativeAugment(v2.Transform):
     def __init__(
         self,
         model: GenerativeModel | str | Path,
-        p: float = 0.5,
-        mode: str = "replace",
-        strength: float = 1.0,
+        p: float = AugmentSettings.p,
+        mode: str = AugmentSettings.mode,
+        strength: float = AugmentSettings.strength,
         bank_size: int | None = None,
+        filter: ImageFilter | None = None,  # shadows the builtin: the name the API promises
+        redraws: int = AugmentSettings.redraws,
     ):
         super().__init__()
-        settings = AugmentSettings(mode=mode, p=p, strength=strength, bank_size=bank_size)
-        self.p, self.mode, self.strength, self.bank_size = p, mode, strength, bank_size
-        self._augmenter = GenerativeAugmenter(model, settings, label_hint=LABEL_RULE)
+        settings = AugmentSettings(mode=mode, p=p, strength=strength, bank_size=bank_size, redraws=redraws)
+        self.p, self.mode, self.strength, self.bank_size, self.redraws = p, mode, strength, bank_size, redraws
+        self.filter = filter
+        self._augmenter = GenerativeAugmenter(model, settings, label_hint=LABEL_RULE, keep=filter)
 
     def check_inputs(self, flat_inputs: list[Any]) -> None:
         _CALL.label = find_label(flat_inputs)

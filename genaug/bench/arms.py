@@ -13,19 +13,13 @@ from dataclasses import dataclass
 
 import torch
 
+from genaug.augment import BatchAugment
 from genaug.baselines.classical import classical_batch_augment
 from genaug.bench.config import BenchConfig
-from genaug.bench.mixing import (
-    BatchAugment,
-    PerturbReal,
-    ReplaceWithSynthetic,
-    compose,
-    synthetic_pool,
-    synthetic_top_up,
-)
+from genaug.bench.mixing import BatchTransform, compose, images_only, synthetic_pool, synthetic_top_up
 from genaug.data import ImageSet
 from genaug.filters import ImageFilter, PredictionFilter
-from genaug.models.base import EncodingModel, GenerativeModel
+from genaug.models.base import GenerativeModel
 
 
 @dataclass
@@ -34,7 +28,7 @@ class TrainingPlan:
 
     images: torch.Tensor
     labels: torch.Tensor
-    augment: BatchAugment | None = None
+    augment: BatchTransform | None = None
     class_weights: torch.Tensor | None = None
 
 
@@ -59,7 +53,7 @@ class Arm:
     uses_mode: bool = False  # mixes synthetic images in the way bench.mode says (replace, perturb, dataset)
 
 
-def _classical(inputs: ArmInputs) -> BatchAugment:
+def _classical(inputs: ArmInputs) -> BatchTransform:
     return classical_batch_augment(seed=inputs.seed)
 
 
@@ -67,30 +61,21 @@ def _pool(inputs: ArmInputs, keep: ImageFilter | None = None) -> tuple[torch.Ten
     return synthetic_pool(inputs.generator, inputs.config.pool_per_class, seed=inputs.seed, keep=keep)
 
 
-def _perturb_fn(model: GenerativeModel) -> Callable[..., torch.Tensor]:
-    """``(x, y, strength, generator) -> perturbed x`` for an encoding family (the cvae perturbs under y)."""
-    if not isinstance(model, EncodingModel):
-        raise ValueError(f"bench.mode=perturb needs a family with an encoder (ae, cvae), not {model.family}")
-
-    def perturb(x: torch.Tensor, y: torch.Tensor, strength: float, generator: torch.Generator) -> torch.Tensor:
-        labels = {"labels": y} if model.perturb_uses_labels else {}
-        return model.perturb(x, strength=strength, generator=generator, **labels)
-
-    return perturb
+def mixing_augment(model: GenerativeModel, cfg: BenchConfig, seed: int, keep: ImageFilter | None) -> BatchAugment:
+    """The ``BatchAugment`` of a mixing arm in replace or perturb mode: a share ``bench.synthetic_fraction`` of
+    each batch, perturbed by ``bench.perturb_strength`` (perturb), rejected images left real."""
+    strength = {"strength": cfg.perturb_strength} if cfg.mode == "perturb" else {}
+    return BatchAugment(model, mode=cfg.mode, p=cfg.synthetic_fraction, filter=keep, seed=seed, **strength)
 
 
 def _with_synthetic(inputs: ArmInputs, classical: bool, filtered: bool = False) -> TrainingPlan:
     cfg, train = inputs.config, inputs.train
     extra = [_classical(inputs)] if classical else []
     keep = _consistency_filter(inputs) if filtered else None
-    if cfg.mode == "perturb":
-        perturb = _perturb_fn(inputs.generator)
-        mix = PerturbReal(perturb, cfg.synthetic_fraction, cfg.perturb_strength, inputs.seed, keep=keep)
-        return TrainingPlan(train.images, train.labels, compose(mix, *extra))
+    if cfg.mode in ("perturb", "replace"):  # the public batch class, as a user would run it
+        mix = mixing_augment(inputs.generator, cfg, inputs.seed, keep)
+        return TrainingPlan(train.images, train.labels, compose(images_only(mix), *extra))
     pool, pool_labels = _pool(inputs, keep)
-    if cfg.mode == "replace":
-        mix = ReplaceWithSynthetic(pool, pool_labels, cfg.synthetic_fraction, inputs.seed)
-        return TrainingPlan(train.images, train.labels, compose(mix, *extra))
     # mode == "dataset": a fixed synthetic set, sized so that it makes up synthetic_fraction of the union
     ratio = cfg.synthetic_fraction / (1.0 - cfg.synthetic_fraction)
     want = torch.tensor(train.class_counts()) + torch.round(torch.tensor(train.class_counts()) * ratio).long()

@@ -105,6 +105,8 @@ class BenchConfig:
         settings = {k: v for k, v in dataclasses.asdict(self).items() if v is not None}
         for row_key in ("per_class", "seeds", "families", "arms", "imbalance_ratios", "imbalance_arms", "quality"):
             settings.pop(row_key)
+        if self.mode == "replace":  # replace draws fresh samples per batch (BatchAugment), no longer from a pool
+            settings["replace_source"] = "batch"
         text = json.dumps({"bench": settings, "data": data_description}, sort_keys=True)
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 

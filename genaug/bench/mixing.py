@@ -1,6 +1,8 @@
 """How synthetic images enter a classifier's training batches, as batch functions ``(x, y) -> x``.
 
-All work on whole batches (float N x C x H x W in [0, 1] with int64 labels), never per image in Python.
+Replace and perturb run through the public ``genaug.augment.BatchAugment``; here are the pieces around it: the
+fixed synthetic pools of the dataset mode and of balancing, and composing batch functions. All work on whole
+batches (float N x C x H x W in [0, 1] with int64 labels), never per image in Python.
 """
 
 from __future__ import annotations
@@ -10,10 +12,9 @@ from collections.abc import Callable
 import torch
 
 from genaug.filters import ImageFilter
+from genaug.metrics.classifier import BatchTransform
 from genaug.models.base import GenerativeModel
 from genaug.synthetic import SyntheticDataset
-
-BatchAugment = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 
 
 def synthetic_pool(
@@ -28,56 +29,16 @@ def synthetic_pool(
     return torch.stack([image for image, _ in accepted]), labels
 
 
-class ReplaceWithSynthetic:
-    """With probability ``fraction``, each image becomes a random pool image of the same class."""
+def images_only(augment: Callable[..., tuple[torch.Tensor, torch.Tensor]]) -> BatchTransform:
+    """A ``BatchAugment`` (``(x, y) -> (x, y)``, labels unchanged) as a batch function ``(x, y) -> x``."""
 
-    def __init__(self, pool: torch.Tensor, pool_labels: torch.Tensor, fraction: float, seed: int):
-        order = torch.argsort(pool_labels, stable=True)
-        self.pool, counts = pool[order], torch.bincount(pool_labels, minlength=int(pool_labels.max()) + 1)
-        if (counts == 0).any():
-            raise ValueError(f"the synthetic pool lacks class(es) {torch.nonzero(counts == 0).flatten().tolist()}")
-        self.counts, self.offsets = counts, torch.cumsum(counts, 0) - counts
-        self.fraction = fraction
-        self.generator = torch.Generator().manual_seed(seed)
+    def transform(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        return augment(x, y)[0]
 
-    def __call__(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        replace = torch.rand(len(x), generator=self.generator) < self.fraction  # N
-        picks = (torch.rand(len(x), generator=self.generator) * self.counts[y]).long()  # N, index within class
-        x = x.clone()
-        x[replace] = self.pool[(self.offsets[y] + picks)[replace]]
-        return x
+    return transform
 
 
-class PerturbReal:
-    """With probability ``fraction``, each image is encoded, its code perturbed and decoded (ae, cvae); with a
-    filter ``keep``, a perturbed image that it rejects leaves its real image in place."""
-
-    def __init__(
-        self,
-        perturb: Callable[..., torch.Tensor],
-        fraction: float,
-        strength: float,
-        seed: int,
-        keep: ImageFilter | None = None,
-    ):
-        self.perturb, self.fraction, self.strength, self.keep = perturb, fraction, strength, keep
-        self.generator = torch.Generator().manual_seed(seed)
-
-    def __call__(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        chosen = torch.rand(len(x), generator=self.generator) < self.fraction
-        if not chosen.any():
-            return x
-        perturbed = self.perturb(x[chosen], y[chosen], self.strength, self.generator).cpu()
-        if self.keep is not None:
-            accepted = self.keep(perturbed, y[chosen])
-            chosen[torch.nonzero(chosen).flatten()[~accepted]] = False
-            perturbed = perturbed[accepted]
-        x = x.clone()
-        x[chosen] = perturbed
-        return x
-
-
-def compose(*steps: BatchAugment) -> BatchAugment:
+def compose(*steps: BatchTransform) -> BatchTransform:
     """Apply batch functions in order."""
 
     def composed(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:

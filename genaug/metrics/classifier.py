@@ -9,6 +9,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from genaug.checks import check_choice
 from genaug.metrics.feature_classifier import FeatureClassifier
 from genaug.metrics.resnet import SmallResNet
 
@@ -36,7 +37,7 @@ def as_float(images: torch.Tensor) -> torch.Tensor:
     return images.float().div_(255.0) if images.dtype == torch.uint8 else images.float()
 
 
-BatchAugment = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]  # (float images, labels) -> float images
+BatchTransform = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]  # (float images, labels) -> float images
 
 CLASSIFIERS: dict[str, type[nn.Module]] = {"small_cnn": SmallCNN, "resnet": SmallResNet}
 
@@ -49,7 +50,7 @@ def train_classifier(
     batch_size: int = 64,
     lr: float = 2e-3,
     seed: int = 0,
-    augment: BatchAugment | None = None,
+    augment: BatchTransform | None = None,
     class_weights: torch.Tensor | None = None,
     architecture: str = "small_cnn",
     width: int = 32,
@@ -60,11 +61,10 @@ def train_classifier(
     ``augment(x, y)`` maps each sampled float batch and its labels to an augmented float batch of the same shape
     (batch-level, so it stays cheap, e.g. ``classical_batch_augment``). ``class_weights`` (K floats) weight the
     cross-entropy loss per class, e.g. inverse class frequencies for long-tailed data. ``width`` is the channel
-    count of the first stage (the second has twice as many): 16 trains about 2.6x faster than 32 on 2 CPU cores
-    (the genaug-bench runs published in benchmarks/results/).
+    count of the first stage (the second has twice as many): 16 trains much faster than 32 on a CPU (README, the
+    genaug-bench runs published in benchmarks/results/).
     """
-    if architecture not in CLASSIFIERS:
-        raise ValueError(f"architecture must be one of {sorted(CLASSIFIERS)}, got {architecture!r}")
+    check_choice("architecture", architecture, sorted(CLASSIFIERS))
     if class_weights is not None:
         class_weights = torch.as_tensor(class_weights, dtype=torch.float32)
         if class_weights.shape != (num_classes,):

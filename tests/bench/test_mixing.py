@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
+import pytest
 import torch
 
-from genaug.bench.mixing import PerturbReal, ReplaceWithSynthetic, synthetic_pool, synthetic_top_up
-
-
-def test_replace_keeps_the_class_and_the_requested_share():
-    pool = torch.arange(3).float().repeat_interleave(4).view(12, 1, 1, 1).expand(12, 1, 2, 2).clone()
-    pool_labels = torch.arange(3).repeat_interleave(4)
-    x = torch.full((3000, 1, 2, 2), -1.0)
-    y = torch.arange(3).repeat(1000)
-    out = ReplaceWithSynthetic(pool, pool_labels, fraction=0.3, seed=0)(x, y)
-    replaced = out[:, 0, 0, 0] >= 0
-    assert 0.25 < replaced.float().mean() < 0.35
-    assert torch.equal(out[replaced, 0, 0, 0].long(), y[replaced])  # a synthetic image of the same class
-    assert (x == -1).all()  # the input batch is not modified
+import genaug.augment
+from genaug.baselines import classical_batch_augment
+from genaug.bench.arms import BALANCED_ARMS, ArmInputs
+from genaug.bench.config import BenchConfig
+from genaug.bench.mixing import synthetic_pool, synthetic_top_up
+from genaug.filters import PredictionFilter
+from genaug.metrics import train_classifier
 
 
 def test_top_up_fills_each_class_to_the_wanted_count(tiny_models, digits16):
@@ -29,21 +24,31 @@ def test_top_up_fills_each_class_to_the_wanted_count(tiny_models, digits16):
     assert torch.equal(images[:20], real.images.float() / 255)
 
 
-def test_perturb_with_a_filter_keeps_the_real_image_where_it_rejects_the_perturbed_one():
-    def negate(x, y, strength, generator):
-        return -x
-
-    def keep_even_labels(images, labels):
-        return labels % 2 == 0
-
-    x = torch.ones(2000, 1, 2, 2)
-    y = torch.arange(4).repeat(500)
-    unfiltered = PerturbReal(negate, fraction=0.5, strength=1.0, seed=0)(x, y)
-    filtered = PerturbReal(negate, fraction=0.5, strength=1.0, seed=0, keep=keep_even_labels)(x, y)
-    perturbed = filtered[:, 0, 0, 0] < 0
-    assert torch.equal(perturbed, (unfiltered[:, 0, 0, 0] < 0) & (y % 2 == 0))  # the same draw, minus rejections
-    assert 0.4 < perturbed[y % 2 == 0].float().mean() < 0.6
-    assert (x == 1).all()  # the input batch is not modified
+@pytest.mark.parametrize(("family", "mode"), [("ae", "perturb"), ("cvae", "perturb"), ("cvae", "replace")])
+def test_the_bench_arm_batches_are_the_public_batch_class_batches(family, mode, tiny_models, digits16, digit_splits):
+    """What genaug-bench publishes is what BatchAugment does: for a seed, the filtered arm's batches equal those
+    of the public classes a user would compose (BatchAugment, a PredictionFilter, classical augmentation)."""
+    reference = digit_splits["reference"]
+    judge = train_classifier(reference.images, reference.labels, 10, steps=20, seed=0)
+    cfg = BenchConfig(mode=mode)
+    train = digits16.subset(range(200))
+    inputs = ArmInputs(train, cfg, seed=4, generator=tiny_models[family], judge=lambda: judge)
+    plan = BALANCED_ARMS["classical+filtered_synthetic"].plan(inputs)
+    public = genaug.augment.BatchAugment(
+        tiny_models[family],
+        mode=mode,
+        p=cfg.synthetic_fraction,
+        **({"strength": cfg.perturb_strength} if mode == "perturb" else {}),
+        filter=PredictionFilter(judge),
+        seed=4,
+    )
+    classical = classical_batch_augment(seed=4)
+    batches = torch.Generator().manual_seed(0)
+    for _ in range(3):
+        idx = torch.randint(len(train.images), (64,), generator=batches)
+        x, y = train.images[idx].float() / 255, train.labels[idx]
+        expected = classical(public(x, y)[0], y)
+        assert torch.equal(plan.augment(x, y), expected)
 
 
 def test_a_filtered_pool_holds_only_accepted_images(tiny_models):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import hashlib
 import json
 
 import pytest
@@ -186,3 +187,19 @@ def test_a_minimum_of_epochs_changes_the_fingerprint_only_when_set():
 def test_generator_steps_must_cover_every_family():
     with pytest.raises(ValueError, match=r"bench.generator_steps has no entry for \['ae'\]"):
         BenchConfig(families=["cvae", "ae"], generator_steps={"cvae": 100})
+
+
+def test_replace_mode_results_of_the_pool_era_are_not_resumed():
+    """Replace now draws fresh samples per batch (BatchAugment) instead of taking them from a pool: a replace-mode
+    run from before has another fingerprint, while perturb-mode runs keep theirs."""
+    data = {"data_source": "digits"}
+    assert BenchConfig(mode="replace").fingerprint(data) != _pool_era_fingerprint(BenchConfig(mode="replace"), data)
+    assert BenchConfig(mode="perturb").fingerprint(data) == _pool_era_fingerprint(BenchConfig(mode="perturb"), data)
+
+
+def _pool_era_fingerprint(config: BenchConfig, data: dict) -> str:
+    """BenchConfig.fingerprint as it was computed before replace mode went through BatchAugment."""
+    row_keys = ("per_class", "seeds", "families", "arms", "imbalance_ratios", "imbalance_arms", "quality")
+    settings = {k: v for k, v in dataclasses.asdict(config).items() if v is not None and k not in row_keys}
+    text = json.dumps({"bench": settings, "data": data}, sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]

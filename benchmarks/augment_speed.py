@@ -5,7 +5,10 @@
   (``bank_size=1``), and with ``mode="perturb"`` (ae), where each call runs the encoder and decoder on its image;
 - per-call overhead, in this process: the transform's time per call vs the bare model call it wraps;
 - the cost users feel: wall time of one epoch of a SmallCNN training loop (batch 64, the same 2 workers) with the
-  classical pipeline alone vs ``GenerativeAugment(p=0.5)`` followed by the same classical pipeline.
+  classical pipeline alone vs ``GenerativeAugment(p=0.5)`` (cgan replace, and ae perturb) followed by the same
+  classical pipeline, vs the classical pipeline in the workers and ``BatchAugment(ae, perturb, p=0.5)`` on each
+  batch in the training step (in the training process: on a GPU machine that is where the GPU is);
+- the generator's cost per batch of 64 in ``BatchAugment(p=1)``, per family and mode, in this process.
 
 Models have the default recipe's size (speed does not depend on how long they trained), trained for a few steps
 here unless given: ``cgan=DIR`` and ``ae=DIR`` take existing checkpoints (28×28 gray, 10 classes).
@@ -17,7 +20,8 @@ here unless given: ``cgan=DIR`` and ``ae=DIR`` take existing checkpoints (28×28
 shared machine), 2 OpenMP threads make each SmallCNN step several times slower than 1 (measured: 0.9 s vs 0.15 s).
 
 Writes benchmarks/results/augment_speed.{md,json}. Targets (2 CPU cores): the epoch with GenerativeAugment takes at
-most 1.25× the classical one; bank throughput is at least 5× one-at-a-time.
+most 1.25× the classical one, the epoch with BatchAugment at most 1.15×; bank throughput is at least 5×
+one-at-a-time.
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ from torchvision.transforms import v2
 
 import genaug
 from benchmarks.report import RESULTS, write_report
+from genaug.augment import BatchAugment
 from genaug.baselines.classical import classical_transforms
 from genaug.bench.machine import describe_machine
 from genaug.data import ImageSet
@@ -44,6 +49,7 @@ from genaug.models.base import GenerativeModel
 from genaug.transforms import GenerativeAugment
 
 TARGET_EPOCH_RATIO = 1.25
+TARGET_BATCH_EPOCH_RATIO = 1.15
 TARGET_BANK_SPEEDUP = 5.0
 
 
@@ -96,15 +102,20 @@ def seconds_per_call(call: Any, calls: int) -> float:
     return (time.perf_counter() - start) / calls
 
 
-def training_epoch(images: ImageSet, transform: v2.Transform, workers: int) -> dict[str, float]:
-    """One epoch of SmallCNN training (AdamW, batch 64) on samples from ``transform``: its wall time, and the CPU
-    time of the training process and of the DataLoader workers (which exit at the end of the epoch)."""
+def training_epoch(
+    images: ImageSet, transform: v2.Transform, workers: int, batch_augment: BatchAugment | None = None
+) -> dict[str, float]:
+    """One epoch of SmallCNN training (AdamW, batch 64) on samples from ``transform`` (then ``batch_augment`` on
+    each batch, in this process): its wall time, and the CPU time of the training process and of the DataLoader
+    workers (which exit at the end of the epoch)."""
     torch.manual_seed(0)
     model = SmallCNN(images.image_shape[0], images.num_classes)
     optimizer = torch.optim.AdamW(model.parameters(), lr=2e-3)
     model.train()
     workers_before, main_before, start = children_cpu_seconds(), time.process_time(), time.perf_counter()
     for x, y in loader(images, transform, workers, shuffle=True):
+        if batch_augment is not None:
+            x, y = batch_augment(x, y)
         loss = F.cross_entropy(model(x), y)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
@@ -129,8 +140,10 @@ def main(argv: list[str]) -> None:
     torch.set_num_threads(int(options.pop("threads", 1)))  # the training loop's; each worker uses 1
     cgan = trained_model("cgan", options.pop("cgan", None), fit_steps)
     ae = trained_model("ae", options.pop("ae", None), fit_steps)
+    cvae = trained_model("cvae", options.pop("cvae", None), fit_steps)
     if options:
-        raise ValueError(f"unknown option(s) {sorted(options)}; valid: cgan, ae, fit_steps, epochs, workers, threads")
+        valid = "cgan, ae, cvae, fit_steps, epochs, workers, threads"
+        raise ValueError(f"unknown option(s) {sorted(options)}; valid: {valid}")
     data = genaug.data.load("mnist5k")
     to_float = v2.ToDtype(torch.float32, scale=True)
     classical = classical_transforms(channels=1)
@@ -155,20 +168,30 @@ def main(argv: list[str]) -> None:
         "model.perturb(1 image)": seconds_per_call(lambda: ae.perturb(image[None], 1.0), 300),
     }
     print(calls, flush=True)
+    batch_costs = batch_cost_ms(data, {"cgan": cgan, "cvae": cvae, "ae": ae})
+    print(batch_costs, flush=True)
 
-    arms = {
-        "classical": v2.Compose([classical, to_float]),
-        "GenerativeAugment(p=0.5) + classical": v2.Compose([GenerativeAugment(cgan, p=0.5), classical, to_float]),
+    classical_float = v2.Compose([classical, to_float])
+    perturb_ae = GenerativeAugment(ae, p=0.5, mode="perturb", strength=0.5)
+    arms: dict[str, tuple[v2.Transform, BatchAugment | None]] = {
+        "classical": (classical_float, None),
+        "GenerativeAugment(p=0.5) + classical": (v2.Compose([GenerativeAugment(cgan, p=0.5), classical_float]), None),
+        "GenerativeAugment(ae, perturb, p=0.5) + classical": (v2.Compose([perturb_ae, classical_float]), None),
+        "classical + BatchAugment(ae, perturb, p=0.5)": (
+            classical_float,
+            BatchAugment(ae, mode="perturb", p=0.5, strength=0.5, seed=0),
+        ),
     }
     epoch_times: dict[str, list[dict[str, float]]] = {name: [] for name in arms}
-    for _ in range(epochs):  # arms interleaved, so drifting load from other processes hits both alike
-        for name, transform in arms.items():
-            epoch_times[name].append(training_epoch(data, transform, workers))
+    for _ in range(epochs):  # arms interleaved, so drifting load from other processes hits all alike
+        for name, (transform, batch_augment) in arms.items():
+            epoch_times[name].append(training_epoch(data, transform, workers, batch_augment))
             print(name, epoch_times[name][-1], flush=True)
 
     synthetic_per_epoch = 0.5 * len(data)  # p = 0.5
     floor = synthetic_per_epoch * calls["model.sample(16), per image"]  # CPU s/epoch the generator needs at least
     report = build_report(argv, workers, throughput, calls, epoch_times)
+    report["batch_augment_ms_per_batch_of_64"] = batch_costs
     report["generation_cpu_floor_s_per_epoch"] = round(floor, 2)
     report["bank_speedup_ceiling"] = bank_speedup_ceiling(report["per_call_ms"])
     md = markdown(report)
@@ -176,8 +199,21 @@ def main(argv: list[str]) -> None:
     print(md)
 
 
+def batch_cost_ms(data: ImageSet, models: dict[str, GenerativeModel]) -> dict[str, float]:
+    """Milliseconds of one ``BatchAugment(p=1)`` call on a float batch of 64, per family and mode."""
+    x, y = data.images[:64].float() / 255, data.labels[:64]
+    costs = {}
+    for family, model in models.items():
+        for mode in ("replace", "perturb") if family != "cgan" else ("replace",):
+            augment = BatchAugment(model, mode=mode, p=1.0, seed=0)
+            costs[f"{family}, {mode}"] = round(seconds_per_call(lambda a=augment: a(x, y), 20) * 1e3, 2)
+    return costs
+
+
 def build_report(argv, workers, throughput, calls, epoch_times) -> dict[str, Any]:
-    classical, augmented = (statistics.median(t["wall"] for t in times) for times in epoch_times.values())
+    medians = {name: statistics.median(t["wall"] for t in times) for name, times in epoch_times.items()}
+    classical, augmented = medians["classical"], medians["GenerativeAugment(p=0.5) + classical"]
+    batch_ratio = medians["classical + BatchAugment(ae, perturb, p=0.5)"] / classical
     speedup = throughput["bank (default bank_size: 16 on CPU)"] / throughput["one at a time (bank_size=1)"]
     return {
         "command": " ".join(["python -m benchmarks.augment_speed", *argv]),
@@ -188,9 +224,11 @@ def build_report(argv, workers, throughput, calls, epoch_times) -> dict[str, Any
         "per_call_ms": {k: round(v * 1e3, 3) for k, v in calls.items()},
         "epoch_s": {k: [{m: round(t, 2) for m, t in epoch.items()} for epoch in v] for k, v in epoch_times.items()},
         "epoch_ratio": round(augmented / classical, 3),
+        "epoch_ratios": {name: round(m / classical, 3) for name, m in medians.items() if name != "classical"},
         "bank_speedup": round(speedup, 2),
         "targets_met": {
             f"epoch ratio <= {TARGET_EPOCH_RATIO}": augmented / classical <= TARGET_EPOCH_RATIO,
+            f"BatchAugment epoch ratio <= {TARGET_BATCH_EPOCH_RATIO}": batch_ratio <= TARGET_BATCH_EPOCH_RATIO,
             f"bank speedup >= {TARGET_BANK_SPEEDUP}": speedup >= TARGET_BANK_SPEEDUP,
         },
     }
@@ -212,6 +250,8 @@ def markdown(report: dict[str, Any]) -> str:
         for k, v in report["epoch_s"].items()
     )
     targets = "\n".join(f"- {k}: {'met' if v else 'NOT met'}" for k, v in report["targets_met"].items())
+    ratios = "\n".join(f"| {k} | {v}× |" for k, v in report["epoch_ratios"].items())
+    batch = "\n".join(f"| {k} | {v} |" for k, v in report["batch_augment_ms_per_batch_of_64"].items())
     return (
         f"Command: `{report['command']}`  \nMachine: {report['machine']}  \n"
         f"Load average (1, 5, 15 min) at the end: {report['load_average_1_5_15min']}  \n"
@@ -228,7 +268,11 @@ def markdown(report: dict[str, Any]) -> str:
         "One epoch of SmallCNN training (79 steps of batch 64); CPU seconds are medians over the epochs:\n\n"
         "| pipeline | median epoch (s) | epochs (s) | training process CPU (s) | workers CPU (s) |\n"
         f"|---|---|---|---|---|\n{epochs}\n\n"
-        f"Epoch ratio (with / without GenerativeAugment): {report['epoch_ratio']}×  \n"
+        f"Epoch ratios (median epoch / classical median epoch; BatchAugment runs in the training process after the "
+        "workers' classical pipeline):\n\n"
+        f"| pipeline | ratio |\n|---|---|\n{ratios}\n\n"
+        "Generator cost of BatchAugment(p=1) on a float batch of 64 (28×28 gray), in this process:\n\n"
+        f"| family, mode | ms per batch |\n|---|---|\n{batch}\n\n"
         "Generator floor: 2500 synthetic images per epoch (p = 0.5) × model.sample(16) per image = "
         f"{report['generation_cpu_floor_s_per_epoch']} s of worker CPU per epoch, whatever the bank does.\n\n"
         f"Targets:\n{targets}\n"

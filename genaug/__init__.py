@@ -18,6 +18,8 @@ from genaug.version import __version__
 
 # Sub-packages with heavier imports (albumentations, scikit-learn, matplotlib), loaded on first use.
 _LAZY_MODULES = ("albumentations", "bench", "sklearn", "transforms", "viz")
+# albumentations and viz need pip extras (genaug/optional.py), so they stay out of __all__: `from genaug import *`
+# works on a core install.
 
 
 def __getattr__(name: str) -> ModuleType:
@@ -38,7 +40,6 @@ __all__ = [
     "TrainerConfig",
     "TrainingDivergedError",
     "__version__",
-    "albumentations",
     "bench",
     "data",
     "export",
@@ -49,5 +50,4 @@ __all__ = [
     "load",
     "sklearn",
     "transforms",
-    "viz",
 ]

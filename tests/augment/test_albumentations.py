@@ -4,6 +4,7 @@ the label key, class names, and serialisation (to_dict/from_dict, JSON and YAML 
 from __future__ import annotations
 
 import copy
+import pickle
 
 import albumentations as A
 import numpy as np
@@ -68,10 +69,23 @@ def test_to_dict_from_dict_round_trip(family, tiny_models):
         "strength": 0.7,
         "bank_size": 32,
         "label_key": "class_label",
+        "filter": None,
+        "redraws": 0,
     }
     restored = A.from_dict(record)
     assert isinstance(restored.transforms[0], GenerativeAugment)
     assert all(np.array_equal(a, b) for a, b in zip(run(pipeline, 51), run(restored, 51), strict=True))
+
+
+def test_a_pipeline_with_a_filter_pickles_but_is_not_recorded_by_to_dict(tiny_models):
+    from tests.augment.test_shared import AcceptClass
+
+    pipeline = A.Compose([GenerativeAugment(tiny_models["ae"], mode="perturb", filter=AcceptClass(3))], seed=0)
+    with pytest.raises(ValueError, match="this GenerativeAugment has a filter.*pickle the pipeline instead"):
+        A.to_dict(pipeline)
+    restored = pickle.loads(pickle.dumps(pipeline))
+    image = pixels((16, 16))
+    assert np.array_equal(restored(image=image, class_label=3)["image"], pipeline(image=image, class_label=3)["image"])
 
 
 @pytest.mark.parametrize("data_format", ["json", "yaml"])

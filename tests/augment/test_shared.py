@@ -218,6 +218,7 @@ BAD_ARGUMENTS = [
     ("mode", "swap"),
     ("bank_size", 0),
     ("bank_size", 2.5),
+    ("redraws", -1),
 ]
 
 
@@ -264,3 +265,54 @@ def test_ae_perturb_needs_no_label(library, tiny_models):
     image = model_shaped(library)
     (out,) = library.run(transform, [(image, None)], seed=0)
     assert_same_form(out, image)
+
+
+class AcceptClass:
+    """A filter that keeps the images conditioned on one class (picklable, like the genaug.filters ones)."""
+
+    def __init__(self, class_index: int):
+        self.class_index = class_index
+
+    def __call__(self, images: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        return labels == self.class_index
+
+
+class SecondTimeLucky:
+    """A filter that rejects the first image it sees and accepts every later one."""
+
+    def __init__(self):
+        self.calls = 0
+
+    def __call__(self, images: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        self.calls += 1
+        return torch.full((len(images),), self.calls > 1)
+
+
+@by_library
+@pytest.mark.parametrize(("family", "mode"), [("cgan", "replace"), ("ae", "perturb"), ("cvae", "perturb")])
+def test_a_filter_judges_each_synthetic_image_as_the_sample_class(library, family, mode, tiny_models):
+    transform = library.transform_class(tiny_models[family], p=1.0, mode=mode, filter=AcceptClass(3), redraws=2)
+    samples = [(model_shaped(library, seed=k), k % 10) for k in range(20)]
+    outs = library.run(transform, samples, seed=0)
+    changed = [not torch.equal(as_chw(out), as_chw(image)) for out, (image, _) in zip(outs, samples, strict=True)]
+    assert changed == [label == 3 for _, label in samples]  # rejected ones stay real
+    assert all(type(out) is type(image) for out, (image, _) in zip(outs, samples, strict=True))
+
+
+@by_library
+@pytest.mark.parametrize(("family", "mode"), [("cgan", "replace"), ("ae", "perturb")])
+def test_a_rejected_synthetic_image_is_redrawn_up_to_redraws_times(library, family, mode, tiny_models):
+    image = model_shaped(library, seed=4)
+    for redraws, expect_changed in [(0, False), (1, True)]:
+        transform = library.transform_class(
+            tiny_models[family], p=1.0, mode=mode, bank_size=4, filter=SecondTimeLucky(), redraws=redraws
+        )
+        (out,) = library.run(transform, [(image, 2)], seed=0)
+        assert (not torch.equal(as_chw(out), as_chw(image))) is expect_changed
+
+
+@by_library
+def test_a_filter_needs_the_sample_label_even_for_ae_perturb(library, tiny_models):
+    transform = library.transform_class(tiny_models["ae"], p=1.0, mode="perturb", filter=AcceptClass(3))
+    with pytest.raises(ValueError, match="needs each sample's class label"):
+        library.run(transform, [(model_shaped(library), None)], seed=0)

@@ -1,8 +1,9 @@
 """genaug: generative data augmentation for PyTorch.
 
 Train a class-conditional GAN, VAE or autoencoder on your own labelled images (``genaug.fit``), load it
-(``genaug.load``) and use its samples as augmentation: ``genaug.transforms`` / ``genaug.albumentations``
-(drop-in transforms), ``genaug.SyntheticDataset`` / ``genaug.MixedDataset``, ``genaug.export`` (files on disk),
+(``genaug.load``) and use its samples as augmentation: ``genaug.augment.BatchAugment`` (whole batches in the
+training step, on the training device), ``genaug.transforms`` / ``genaug.albumentations`` (drop-in per-image
+transforms), ``genaug.SyntheticDataset`` / ``genaug.MixedDataset``, ``genaug.export`` (files on disk),
 ``genaug.sklearn`` (imbalanced-learn style oversampler).
 """
 
@@ -17,7 +18,7 @@ from genaug.train import TrainerConfig, fit
 from genaug.version import __version__
 
 # Sub-packages with heavier imports (albumentations, scikit-learn, matplotlib), loaded on first use.
-_LAZY_MODULES = ("albumentations", "bench", "sklearn", "transforms", "viz")
+_LAZY_MODULES = ("albumentations", "augment", "baselines", "bench", "metrics", "sklearn", "transforms", "viz")
 # albumentations and viz need pip extras (genaug/optional.py), so they stay out of __all__: `from genaug import *`
 # works on a core install.
 
@@ -40,6 +41,8 @@ __all__ = [
     "TrainerConfig",
     "TrainingDivergedError",
     "__version__",
+    "augment",
+    "baselines",
     "bench",
     "data",
     "export",
@@ -48,6 +51,7 @@ __all__ = [
     "fit",
     "get_family",
     "load",
+    "metrics",
     "sklearn",
     "transforms",
 ]

@@ -18,6 +18,7 @@ from genaug.cli.recipes import recipes_dir
 from genaug.data import ImageSet
 from genaug.models.base import GenerativeModel
 from genaug.models.io import load
+from genaug.optional import require
 
 
 def load_data(cfg: DictConfig, model: GenerativeModel | None) -> ImageSet:
@@ -53,10 +54,17 @@ def view_inputs(cfg: DictConfig, parameters: dict[str, inspect.Parameter]) -> di
 
 
 @hydra.main(config_path=recipes_dir(), config_name="viz", version_base="1.3")
-def main(cfg: DictConfig) -> None:
+def draw_view(cfg: DictConfig) -> None:
     draw = instantiate(cfg.viz, _convert_="all")  # a functools.partial holding the view's options
     path = draw(**view_inputs(cfg, dict(inspect.signature(draw).parameters)), path=cfg.out)
     print(f"wrote {path}")
+
+
+def main() -> None:
+    """The ``genaug-viz`` command."""
+    # before composing: without the extra the views' schemas are not registered, and Hydra's error would hide why
+    require("matplotlib", extra="viz", feature="genaug-viz")
+    draw_view()
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ def test_quick_recipe_writes_results_and_summary(tmp_path):
     done = genaug_bench(
         "bench=quick", "data=digits", f"out={tmp_path}", "progress=false", "bench.per_class=[5]", "bench.seeds=1",
         "bench.generator_steps=5", "bench.classifier_steps=5", "bench.pool_per_class=10",
-        "models.cvae.latent_dim=4", "models.cvae.base_width=8",
+        "models.ae.latent_dim=4", "models.ae.base_width=8", "models.ae.density_components=2",
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert "## Balanced budgets: test accuracy" in done.stdout
@@ -43,11 +43,11 @@ def test_runs_on_a_user_image_folder(tmp_path, digits):
     done = genaug_bench(
         "bench=quick", "data=imagefolder", f"data.source={folder}", "data.image_size=16", f"out={tmp_path / 'bench'}",
         "progress=false", "bench.per_class=[5]", "bench.generator_steps=5", "bench.classifier_steps=5",
-        "bench.pool_per_class=10", "bench.arms=[real,real+synthetic]", "models.cvae.latent_dim=4",
-        "models.cvae.base_width=8", "bench.seeds=2", "workers=2",
+        "bench.pool_per_class=10", "bench.arms=[real,real+synthetic]", "models.ae.latent_dim=4",
+        "models.ae.base_width=8", "models.ae.density_components=2", "bench.seeds=2", "workers=2",
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
-    assert "| 5 | real+synthetic (cvae) | 2 |" in (tmp_path / "bench" / "summary.md").read_text()
+    assert "| 5 | real+synthetic (ae) | 2 |" in (tmp_path / "bench" / "summary.md").read_text()
 
 
 @pytest.mark.parametrize(

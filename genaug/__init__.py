@@ -11,7 +11,14 @@ import importlib
 from types import ModuleType
 
 from genaug import data, filters
-from genaug.errors import CheckpointError, DataError, ExportError, GenaugError, TrainingDivergedError
+from genaug.errors import (
+    CheckpointError,
+    DataError,
+    DirectoryBusyError,
+    ExportError,
+    GenaugError,
+    TrainingDivergedError,
+)
 from genaug.models import GenerativeModel, family_names, get_family, load
 from genaug.synthetic import MixedDataset, MixedSampler, SyntheticDataset, export
 from genaug.train import TrainerConfig, fit
@@ -32,6 +39,7 @@ def __getattr__(name: str) -> ModuleType:
 __all__ = [
     "CheckpointError",
     "DataError",
+    "DirectoryBusyError",
     "ExportError",
     "GenaugError",
     "GenerativeModel",

@@ -27,3 +27,7 @@ class ArgumentTypeError(GenaugError, TypeError, ValueError):
     Also a ValueError (as numpy's AxisError is both a ValueError and an IndexError): settings often come from YAML
     or the command line, where a wrong type is a wrong value, and many checks raised ValueError for it before they
     were shared, so ``except ValueError`` keeps working."""
+
+
+class DirectoryBusyError(GenaugError, RuntimeError):
+    """Another process (or another writer in this one) is writing into the folder: it holds the folder's lock."""

@@ -16,7 +16,7 @@ PACKAGE_DIR = Path(genaug.__file__).parent
 
 # Lowest first. A module may import from its own layer or a lower one, never from a higher one.
 LAYERS: list[set[str]] = [
-    {"errors", "version", "atomic", "checks", "optional"},  # small shared utilities
+    {"errors", "version", "atomic", "checks", "optional", "directory_lock"},  # small shared utilities
     {"data"},
     {"models"},  # each family's networks, objective, sampling; model I/O
     {"train", "metrics", "baselines", "filters"},

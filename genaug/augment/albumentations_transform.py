@@ -66,7 +66,10 @@ class GenerativeAugment(A.ImageOnlyTransform):
         super().__init__(p=p)
         self.mode, self.strength, self.bank_size, self.label_key = mode, strength, bank_size, label_key
         self.filter, self.redraws = filter, redraws
-        hint = f"pass it with the image, e.g. A.Compose([...])(image=image, {label_key}=3)"
+        hint = (
+            "the label is a class index (an int, a numpy integer, or an integer tensor or array holding one value) "
+            f"or a class name, passed with the image, e.g. A.Compose([...])(image=image, {label_key}=3)"
+        )
         self._augmenter = GenerativeAugmenter(model, settings, label_hint=hint, keep=filter)
         # What A.to_dict records: plain data, not weights. None for a model never saved: albumentations builds every
         # repr from the same record, so the error is raised when such a pipeline is loaded (see ModelSource).

@@ -45,6 +45,10 @@ class BatchAugment(nn.Module):
     and labels: int64 class indices N, or one-hot / soft labels N x K (after MixUp / CutMix), which condition
     on their most probable class and come back unchanged. Images of another size or channel count than the
     model's are resized for the model and the results resized back.
+
+    It pickles (``pickle``, ``torch.save``, spawned workers) when its filter does: the model as a reference to its
+    checkpoint or as config + weights (``genaug.models.pickling``; it arrives on the CPU), the generator with its
+    state, so the copy goes on with the same batches.
     """
 
     def __init__(

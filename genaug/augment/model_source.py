@@ -15,10 +15,8 @@ import os
 from pathlib import Path
 from typing import Any
 
-import torch
-
 from genaug.models.base import GenerativeModel
-from genaug.models.io import load, read_config
+from genaug.models.io import load_verified, read_config
 
 # Models loaded in this process, by (checkpoint directory, weights SHA-256 or None): one load per process.
 _LOADED: dict[tuple[str, str | None], GenerativeModel] = {}
@@ -78,12 +76,5 @@ class ModelSource:
 def _load_once(checkpoint_dir: str, weights_sha256: str | None) -> GenerativeModel:
     key = (checkpoint_dir, weights_sha256)
     if key not in _LOADED:
-        with torch.random.fork_rng(devices=[]):  # building the modules draws initial weights: keep the RNG as it was
-            model = load(checkpoint_dir)
-        if weights_sha256 is not None and model.weights_sha256 != weights_sha256:
-            raise ValueError(
-                f"the checkpoint in {checkpoint_dir} changed since this transform was made (weights SHA-256 "
-                f"{model.weights_sha256} instead of {weights_sha256}); create the transform again from the new model"
-            )
-        _LOADED[key] = model
+        _LOADED[key] = load_verified(checkpoint_dir, weights_sha256, holder="this transform")
     return _LOADED[key]

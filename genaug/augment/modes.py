@@ -12,7 +12,6 @@ drew from its RNG) and ``apply`` carries them out deterministically.
 from __future__ import annotations
 
 import inspect
-import numbers
 from collections.abc import Hashable
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +23,7 @@ from genaug.augment.bank import default_bank_size, sample_bank
 from genaug.augment.core import MODES, check_mode, synthesize
 from genaug.augment.image_types import ImageFormat
 from genaug.augment.model_source import ModelSource
+from genaug.augment.sample_label import as_class_label, not_a_label
 from genaug.checks import check_choice, check_int, check_probability
 from genaug.filters import ImageFilter, check_filter, keep_mask
 from genaug.models.base import GenerativeModel, make_generator
@@ -69,7 +69,8 @@ class GenerativeAugmenter:
     """A model, the settings, the filter, and the two halves of a call: ``draw`` (random) and ``apply``
     (deterministic).
 
-    ``label_hint`` tells the user where the transform looks for the label, for the missing-label error.
+    ``label_hint`` tells the user what a label is and where the transform looks for it, for the errors about
+    a missing or malformed label (see genaug.augment.sample_label).
     """
 
     def __init__(
@@ -144,10 +145,7 @@ class GenerativeAugmenter:
                 f"mode={self.settings.mode!r} with a {self.source.family} model needs each sample's class label, "
                 f"and this sample has none: {self.label_hint}"
             )
-        if isinstance(label, torch.Tensor) and label.ndim == 0:
-            label = label.item()
-        if isinstance(label, numbers.Integral) and not isinstance(label, bool):
-            label = int(label)
-        if not isinstance(label, (int, str)) or isinstance(label, bool):
-            raise TypeError(f"a class label must be an int or a class name, got {type(label).__name__} {label!r}")
-        return self.source.model.class_index(label)
+        plain = as_class_label(label)
+        if plain is None:
+            raise not_a_label(label, self.label_hint)
+        return self.source.model.class_index(plain)

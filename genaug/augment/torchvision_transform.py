@@ -2,23 +2,26 @@
 
 from __future__ import annotations
 
-import numbers
 import threading
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import PIL.Image
 import torch
 from torchvision import tv_tensors
 from torchvision.transforms import v2
 
 from genaug.augment.modes import SEED_BOUND, AugmentSettings, GenerativeAugmenter
+from genaug.augment.sample_label import as_class_label, not_a_label
 from genaug.filters import ImageFilter
 from genaug.models.base import GenerativeModel
 
 LABEL_RULE = (
-    "GenerativeAugment takes the first int (or 0-d integer tensor) in the sample as its class label; "
-    "pass (image, label) pairs, e.g. transform(image, 3), or use it as a Dataset's transforms= on (image, label)"
+    "GenerativeAugment takes the first integer in the sample as its class label: an int, a numpy integer, or an "
+    "integer tensor holding one value (tensor(3) or tensor([3])); strings are not read as class names (convert one "
+    "with model.class_index(name)). Pass (image, label) pairs, e.g. transform(image, 3), or use it as a Dataset's "
+    "transforms= on (image, label)"
 )
 
 # The label found by check_inputs, read by make_params of the same call (both run in one forward, in one thread).
@@ -29,12 +32,22 @@ def is_pure_tensor(value: Any) -> bool:
     return isinstance(value, torch.Tensor) and not isinstance(value, tv_tensors.TVTensor)
 
 
-def find_label(flat_inputs: list[Any]) -> Any:
-    """The sample's class label: its first int or 0-d integer tensor (None if it has none)."""
+def find_label(flat_inputs: list[Any]) -> int | None:
+    """The sample's class label: its first integer (see LABEL_RULE), or None if it has none."""
     for value in flat_inputs:
-        if isinstance(value, numbers.Integral) and not isinstance(value, bool):
-            return value
-        if is_pure_tensor(value) and value.ndim == 0 and not value.is_floating_point() and value.dtype != torch.bool:
+        label = None if isinstance(value, (str, tv_tensors.TVTensor)) else as_class_label(value)
+        if label is not None:
+            return label
+    return None
+
+
+def stray_label(flat_inputs: list[Any]) -> Any:
+    """What may have been meant as the label of a sample without one: its first value that is not an image, mask,
+    box or other array of two or more dimensions (None if there is none)."""
+    for value in flat_inputs:
+        if value is None or isinstance(value, (PIL.Image.Image, tv_tensors.TVTensor)):
+            continue
+        if not (isinstance(value, (torch.Tensor, np.ndarray)) and value.ndim >= 2):
             return value
     return None
 
@@ -57,7 +70,9 @@ class GenerativeAugment(v2.Transform):
 
     Images: PIL, uint8 or float [0, 1] tensors and ``tv_tensors.Image``, C×H×W with 1 or 3 channels, any size; the
     result has the input's type, dtype, value range, channels and size. Other inputs (labels, masks, boxes) pass
-    through unchanged. The class label is the first int or 0-d integer tensor in the sample (``(image, label)``).
+    through unchanged. The class label is the first integer in the sample (``(image, label)``): an int, a numpy
+    integer, or an integer tensor holding one value (``tensor(3)`` or ``tensor([3])``). When the mode needs a label
+    and the sample has none, a float, bool or string where it belongs is named in the error.
 
     Randomness comes from torch's global RNG, so ``torch.manual_seed`` and DataLoader worker seeding make an
     epoch reproducible; use it in DataLoader workers (fork or spawn) for speed. A model with a checkpoint directory
@@ -83,7 +98,12 @@ class GenerativeAugment(v2.Transform):
         self._augmenter = GenerativeAugmenter(model, settings, label_hint=LABEL_RULE, keep=filter)
 
     def check_inputs(self, flat_inputs: list[Any]) -> None:
-        _CALL.label = find_label(flat_inputs)
+        label = find_label(flat_inputs)
+        if label is None and self._augmenter.needs_label:
+            stray = stray_label(flat_inputs)
+            if stray is not None:
+                raise not_a_label(stray, LABEL_RULE)
+        _CALL.label = label
 
     def make_params(self, flat_inputs: list[Any]) -> dict[str, Any]:
         applied = bool(torch.rand(()) < self.p)

@@ -1,13 +1,16 @@
 """Loader for a folder of image files in torchvision ImageFolder layout (one sub-folder per class, walked
 recursively), or a folder of loose images (one unlabelled class named after the folder).
 
-Every non-hidden file is opened with PIL and fully decoded; files that fail are skipped and reported once.
-Hidden files and folders (name starting with ".") are ignored.
+Every non-hidden regular file is opened with PIL and fully decoded; files that fail are skipped and reported
+once. Other entries (named pipes, sockets, devices, broken links) are skipped and reported the same way, without
+being opened: opening a named pipe blocks until something writes to it. Hidden files and folders (name starting
+with ".") are ignored.
 """
 
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 
 import torch
@@ -28,7 +31,7 @@ def decode_folder(root: Path) -> Decoded:
     """Read every image under `root`; class names are the sorted names of its sub-folders."""
     entries = sorted(e for e in root.iterdir() if not e.name.startswith("."))
     class_dirs = [e for e in entries if e.is_dir()]
-    loose = [e for e in entries if e.is_file()]
+    loose = [e for e in entries if not e.is_dir()]  # pipes and broken links too: reported as skipped
     if class_dirs:
         _refuse_loose_images(root, loose, class_dirs)
         groups = {d: _files_under(d) for d in class_dirs}
@@ -69,12 +72,30 @@ def decode_folder(root: Path) -> Decoded:
 def read_image(path: Path, notes: LoadNotes) -> torch.Tensor | None:
     """One image file → uint8 1×C×H×W tensor, or None (recorded in `notes`) if it cannot be read."""
     try:
+        _require_regular_file(path)
         with Image.open(path) as img:
             img.load()
             return pil_to_batch(img, notes)
     except _UNREADABLE as e:
         notes.skip(str(path), e)
         return None
+
+
+def _require_regular_file(path: Path) -> None:
+    """Raise OSError for anything but a regular file (checked with stat, so a named pipe is never opened)."""
+    mode = os.stat(path).st_mode
+    if not stat.S_ISREG(mode):
+        raise OSError(f"not a regular file but {_file_kind(mode)}; only image files are read")
+
+
+def _file_kind(mode: int) -> str:
+    kinds = {
+        stat.S_ISFIFO: "a named pipe (FIFO)",
+        stat.S_ISSOCK: "a socket",
+        stat.S_ISCHR: "a character device",
+        stat.S_ISBLK: "a block device",
+    }
+    return next((kind for test, kind in kinds.items() if test(mode)), "a special file")
 
 
 def _files_under(folder: Path) -> list[Path]:

@@ -16,6 +16,8 @@ import torch
 
 from genaug.errors import DataError
 
+LABEL_LIMIT = 2**63  # labels are stored as int64, so a class index is below this
+
 
 def class_names(classes: Sequence[object]) -> list[str]:
     """Explicit class names as a list of unique strings (accepts lists, tuples and numpy arrays)."""
@@ -69,15 +71,24 @@ def encode_labels(
 
 
 def _whole_numbers(y: np.ndarray, name: str) -> np.ndarray:
-    """Integer, bool or whole-number float labels → int64."""
-    if y.dtype.kind in "iub":
-        return y.astype(np.int64)
-    if y.dtype.kind != "f":
+    """Integer, bool or whole-number float labels → int64; values int64 cannot hold (uint64's top half, huge
+    floats) are refused as out of range rather than wrapped round to negative numbers."""
+    if y.dtype.kind not in "iubf":
         raise DataError(f"{name} has dtype {y.dtype}; labels must be integers or strings")
-    bad = np.flatnonzero(~np.isfinite(y) | (y != np.round(y)))
-    if len(bad):
-        i = int(bad[0])
-        raise DataError(f"{name}[{i}] = {y[i]} is not a whole number; labels must be integer class indices or strings")
+    if y.dtype.kind == "f":
+        bad = np.flatnonzero(~np.isfinite(y) | (y != np.round(y)))
+        if len(bad):
+            i = int(bad[0])
+            raise DataError(
+                f"{name}[{i}] = {y[i]} is not a whole number; labels must be integer class indices or strings"
+            )
+    if y.dtype.kind in "uf":
+        beyond = np.flatnonzero(np.abs(y) >= LABEL_LIMIT)
+        if len(beyond):
+            i = int(beyond[0])
+            raise DataError(
+                f"{name}[{i}] = {y[i]} is out of range: labels must be class indices 0, 1, 2, ... below 2**63"
+            )
     return y.astype(np.int64)
 
 

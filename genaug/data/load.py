@@ -89,6 +89,10 @@ def _decode_name_or_path(source: str | os.PathLike, classes: Sequence[str] | Non
     if path.is_dir():
         _refuse_classes(classes, "a folder's class names are the names of its sub-folders")
         return decode_folder(path)
+    if not path.is_file():  # a named pipe would block np.load forever
+        raise DataError(
+            f"{path} is not a regular file (a named pipe, socket or device?); genaug reads files and folders"
+        )
     if path.suffix.lower() == ".npz":
         return decode_npz(path, classes)
     raise DataError(

@@ -24,8 +24,8 @@ from genaug.models.blocks import DownsamplingTrunk, UpsamplingTrunk
 from genaug.models.inference import inference
 from genaug.models.inputs import ImageInput, as_image_batch, in_batches
 from genaug.models.latent_path import latent_end_point, latent_path
-from genaug.models.likelihood import ReconstructionLikelihood, resolve_likelihood
-from genaug.models.objective import Objective, UpdateRunner
+from genaug.models.likelihood import ReconstructionLikelihood, check_config_likelihood, resolve_likelihood
+from genaug.models.objective import Objective, UpdateRunner, check_betas
 from genaug.models.options import check_strength, sampling_temperature
 from genaug.models.registry import register_family
 
@@ -57,6 +57,8 @@ class AEConfig:
         check_number("code_penalty", self.code_penalty, minimum=0)
         check_number("code_noise", self.code_noise, minimum=0)
         check_number("lr", self.lr, minimum=0, min_inclusive=False)
+        check_config_likelihood(self.likelihood)
+        self.betas = check_betas(self.betas)
 
     def resolved_for(self, images: torch.Tensor) -> AEConfig:
         """Decide ``likelihood="auto"`` from the training images (uint8 N x C x H x W)."""
@@ -212,16 +214,24 @@ class Autoencoder(EncodingModel):
                 "or call model.fit_density(images, labels) on the training images"
             )
 
-    def _sample_batch(self, labels: torch.Tensor, generator: torch.Generator, **options: Any) -> torch.Tensor:
+    def _sampling_options(self, options: dict[str, Any]) -> dict[str, Any]:
         temperature = sampling_temperature("ae", options)
         self._check_fitted()
-        weights = self.density_logits.cpu()[labels].softmax(dim=1)  # N x M
-        component = torch.multinomial(weights, 1, generator=generator).squeeze(1)  # N, CPU
-        noise = torch.randn(len(labels), self.latent_dim, generator=generator) * temperature  # N x d, CPU
-        labels, component, noise = labels.to(self.device), component.to(self.device), noise.to(self.device)
+        return {"temperature": temperature}
+
+    def _draw_noise(self, n: int, generator: torch.Generator, temperature: float = 1.0) -> torch.Tensor:
+        """Per sample (n x 1 + d): a uniform number in [0, 1) that picks the mixture component, then the noise."""
+        pick = torch.rand(n, 1, generator=generator)
+        return torch.cat([pick, torch.randn(n, self.latent_dim, generator=generator) * temperature], dim=1)
+
+    def _decode_noise(self, noise: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        cumulative = self.density_logits.cpu()[labels].double().softmax(dim=1).cumsum(dim=1)  # N x M
+        pick = noise[:, :1].double() * cumulative[:, -1:]  # below the total: unused components are never picked
+        component = torch.searchsorted(cumulative, pick, right=True).squeeze(1)  # N, the component where it falls
+        labels, component, z = labels.to(self.device), component.to(self.device), noise[:, 1:].to(self.device)
         mean = self.density_means[labels, component]  # N x d
         scale = self.density_scale_tril[labels, component]  # N x d x d
-        codes = mean + (scale @ noise.unsqueeze(2)).squeeze(2)  # N x d
+        codes = mean + (scale @ z.unsqueeze(2)).squeeze(2)  # N x d
         return torch.sigmoid(self.decoder(codes))
 
 

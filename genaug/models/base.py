@@ -2,20 +2,32 @@
 
 from __future__ import annotations
 
+import copy
 import dataclasses
-from collections.abc import Sequence
+import math
+import numbers
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
+import numpy as np
 import torch
 from torch import nn
 
 from genaug.checks import check_int
+from genaug.errors import ArgumentTypeError
 from genaug.models.io import save_model
+from genaug.models.pickling import model_reduction
 from genaug.models.registry import family_names, get_family
 
 MIN_IMAGE_SIZE = 8
 MAX_IMAGE_SIZE = 128
+# Noise is drawn for NOISE_BLOCK samples at a time, whatever n and batch_size: sample i depends only on the seed,
+# its label and i, so the first k images of sample(n) are sample(k). 64 matches genaug.synthetic's chunks.
+NOISE_BLOCK = 64
+# The most bytes of images one sample() call returns (2 GiB of float32: about 680,000 images of 1x28x28, 43,000
+# of 3x64x64); more is refused up front rather than exhausting memory late. Stream larger counts instead.
+MAX_SAMPLE_BYTES = 2 * 1024**3
 
 SeedLike = int | torch.Generator | None
 
@@ -51,7 +63,9 @@ def make_generator(seed: SeedLike) -> torch.Generator:
 class GenerativeModel(nn.Module):
     """A trained class-conditional generative model.
 
-    Subclasses build their networks from a hyper-parameter dataclass and implement ``_sample_batch``.
+    Subclasses build their networks from a hyper-parameter dataclass and implement sampling in three steps:
+    ``_sampling_options`` (check the options), ``_draw_noise`` (noise rows from the generator) and ``_decode_noise``.
+    Models pickle as a checkpoint reference or as config + weights (``genaug.models.pickling``).
     Images at the API edge are float tensors N x C x H x W in [0, 1].
     """
 
@@ -83,30 +97,45 @@ class GenerativeModel(nn.Module):
     def device(self) -> torch.device:
         return next(self.parameters()).device
 
-    def labels_tensor(self, labels: Sequence[int | str] | torch.Tensor | int | str | None, n: int) -> torch.Tensor:
+    def labels_tensor(
+        self, labels: Sequence[int | str] | torch.Tensor | np.ndarray | int | str | None, n: int
+    ) -> torch.Tensor:
         """Class indices (int64, CPU) for ``n`` samples.
 
-        ``labels`` may be None (classes in turn: 0, 1, ..., K-1, 0, ...), one label for all, or one per sample;
-        a label is a class index or a class name. Unknown labels raise a ValueError naming the valid classes.
+        ``labels`` may be None (classes in turn: 0, 1, ..., K-1, 0, ...), one label for all, or one per sample
+        (a sequence, or a 1-D torch tensor or numpy array of any integer dtype); a label is a class index (an int,
+        a numpy integer, a 0-d integer tensor or array) or a class name. Unknown labels raise a ValueError naming
+        the valid classes.
         """
         if labels is None:
             return torch.arange(n, dtype=torch.int64) % self.num_classes
-        if isinstance(labels, (int, str)) or (isinstance(labels, torch.Tensor) and labels.ndim == 0):
-            labels = [labels.item() if isinstance(labels, torch.Tensor) else labels] * n
-        items = labels.tolist() if isinstance(labels, torch.Tensor) else list(labels)
+        if isinstance(labels, (torch.Tensor, np.ndarray)):
+            if labels.ndim > 1:
+                raise ValueError(f"labels must be one label or a 1-D sequence of them, got shape {tuple(labels.shape)}")
+            labels = labels.tolist()  # plain Python values (uint64's top half stays positive); 0-d: one value
+        if isinstance(labels, (str, numbers.Number)):  # one label for all (class_index refuses bools and floats)
+            labels = [labels] * n
+        items = list(labels)
         if len(items) != n:
             raise ValueError(f"got {len(items)} labels for {n} samples; pass one label per sample or a single label")
         return torch.tensor([self.class_index(item) for item in items], dtype=torch.int64)
 
     def class_index(self, label: int | str) -> int:
-        """The index of a class given by index or by name."""
-        if isinstance(label, str) and label in self.classes:
-            return self.classes.index(label)
-        if isinstance(label, int) and not isinstance(label, bool) and 0 <= label < self.num_classes:
-            return label
-        raise ValueError(
-            f"unknown class label {label!r}; this model knows {self.num_classes} classes: "
-            f"indices 0-{self.num_classes - 1} or names {self.classes}"
+        """The index of a class given by index (an int, a numpy integer, a 0-d integer tensor or array) or by name."""
+        if isinstance(label, (torch.Tensor, np.ndarray)) and label.ndim == 0:
+            label = label.item()
+        known = f"this model knows {self.num_classes} classes: indices 0-{self.num_classes - 1} or names {self.classes}"
+        if isinstance(label, str):
+            if label in self.classes:
+                return self.classes.index(label)
+            raise ValueError(f"unknown class label {label!r}: not a class name; {known}")
+        if isinstance(label, numbers.Integral) and not isinstance(label, bool):
+            if 0 <= label < self.num_classes:
+                return int(label)
+            raise ValueError(f"unknown class label {int(label)}: out of range; {known}")
+        raise ArgumentTypeError(
+            f"a class label is a class index (an int) or a class name (a str), got {type(label).__name__} {label!r}; "
+            f"{known}"
         )
 
     @torch.no_grad()
@@ -120,28 +149,44 @@ class GenerativeModel(nn.Module):
     ) -> torch.Tensor:
         """``n`` synthetic images (float N x C x H x W in [0, 1], on the model's device).
 
-        The same seed gives the same images. ``options`` are family-specific (``truncation`` for cgan,
-        ``temperature`` for cvae and ae).
+        The same seed gives the same images, and image i depends only on the seed, its label and i: the first k
+        images of ``sample(n)`` are ``sample(k)``'s, whatever ``batch_size`` (which only bounds the work done at
+        once). Calls returning more than ``MAX_SAMPLE_BYTES`` (2 GiB) are refused up front with a ValueError;
+        ``genaug.SyntheticDataset`` and ``genaug.export`` generate any count in chunks. ``options`` are
+        family-specific (``truncation`` for cgan, ``temperature`` for cvae and ae).
         """
         n = check_int("n", n, minimum=0)
-        check_int("batch_size", batch_size, minimum=1)
+        batch_size = check_int("batch_size", batch_size, minimum=1)
+        check_output_size(n, self.image_shape)
         label_idx = self.labels_tensor(labels, n)
+        options = self._sampling_options(dict(options))
         generator = make_generator(seed)
+        out = torch.empty(n, *self.image_shape, device=self.device)
         was_training = self.training
         self.eval()
         try:
-            chunks = [
-                self._sample_batch(label_idx[start : start + batch_size], generator, **options)
-                for start in range(0, n, batch_size)
-            ]
+            noise: torch.Tensor | None = None  # rows drawn but not used yet
+            for start in range(0, n, batch_size):
+                size = min(batch_size, n - start)
+                while noise is None or len(noise) < size:  # whole blocks, in order, whatever batch_size
+                    block = self._draw_noise(NOISE_BLOCK, generator, **options)
+                    noise = block if noise is None else torch.cat([noise, block])
+                out[start : start + size] = self._decode_noise(noise[:size], label_idx[start : start + size])
+                noise = noise[size:]
         finally:
             self.train(was_training)
-        if not chunks:
-            return torch.empty(0, *self.image_shape, device=self.device)
-        return torch.cat(chunks).clamp_(0.0, 1.0)
+        return out.clamp_(0.0, 1.0)
 
-    def _sample_batch(self, labels: torch.Tensor, generator: torch.Generator, **options: Any) -> torch.Tensor:
-        """Images in [0, 1] for a batch of class indices; noise comes from ``generator`` (CPU)."""
+    def _sampling_options(self, options: dict[str, Any]) -> dict[str, Any]:
+        """The family's sampling options, checked, with defaults (a TypeError names unknown ones)."""
+        raise NotImplementedError
+
+    def _draw_noise(self, n: int, generator: torch.Generator, **options: Any) -> torch.Tensor:
+        """Noise for ``n`` samples (CPU, one row each) from ``generator``, given the checked sampling options."""
+        raise NotImplementedError
+
+    def _decode_noise(self, noise: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        """Images in [0, 1] on the model's device from noise rows and class indices (both CPU)."""
         raise NotImplementedError
 
     def anomaly_score(self, images: Any, **options: Any) -> torch.Tensor:
@@ -165,6 +210,35 @@ class GenerativeModel(nn.Module):
     def save(self, directory: str | Path) -> Path:
         """Write ``config.json`` and ``weights.safetensors`` into ``directory`` (each atomically)."""
         return save_model(self, directory)
+
+    def __reduce__(self) -> tuple[Callable[..., GenerativeModel], tuple[Any, ...]]:
+        """Pickle as a checkpoint reference or as config + weights, never as modules (see ``models.pickling``)."""
+        return model_reduction(self)
+
+    def __copy__(self) -> GenerativeModel:
+        """A shallow copy sharing the modules, as for any object (copy would otherwise go through ``__reduce__``)."""
+        clone = type(self).__new__(type(self))
+        clone.__dict__.update(self.__dict__)
+        return clone
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> GenerativeModel:
+        """An in-memory copy on the same device, in the same mode (not through ``__reduce__``)."""
+        clone = type(self).__new__(type(self))
+        memo[id(self)] = clone
+        clone.__dict__.update(copy.deepcopy(self.__dict__, memo))
+        return clone
+
+
+def check_output_size(n: int, image_shape: tuple[int, int, int]) -> None:
+    """A ValueError when ``n`` float32 images of ``image_shape`` exceed ``MAX_SAMPLE_BYTES``."""
+    size = n * math.prod(image_shape) * 4  # float32
+    if size > MAX_SAMPLE_BYTES:
+        raise ValueError(
+            f"sample(n={n}) would return about {size:,} bytes ({size / 2**30:.1f} GiB) of images, more than the "
+            f"{MAX_SAMPLE_BYTES / 2**30:.0f} GiB one call may return (genaug.models.base.MAX_SAMPLE_BYTES); for large "
+            "counts use genaug.SyntheticDataset(model, n_per_class=...), which draws images lazily, or "
+            "genaug.export(model, out, n_per_class=...), which writes them to disk in chunks"
+        )
 
 
 class EncodingModel(GenerativeModel):

@@ -20,12 +20,12 @@ from torch.nn.utils.parametrizations import spectral_norm
 from genaug.checks import check_int, check_number
 from genaug.models.base import GenerativeModel
 from genaug.models.blocks import DownsamplingTrunk, UpsamplingTrunk
-from genaug.models.diffaugment import check_policy, diff_augment
+from genaug.models.diffaugment import POLICIES, check_policy, diff_augment
 from genaug.models.ema import update_ema
 from genaug.models.inference import inference
 from genaug.models.inputs import ImageInput, as_image_batch, in_batches
 from genaug.models.latent_path import latent_end_point, latent_path
-from genaug.models.objective import Objective, UpdateRunner
+from genaug.models.objective import Objective, UpdateRunner, check_betas
 from genaug.models.registry import register_family
 
 
@@ -55,6 +55,12 @@ class CGANConfig:
         check_number("ema_decay", self.ema_decay, minimum=0, maximum=1, note="0 disables averaging")
         for name in ("mismatch_weight", "classifier_weight"):
             check_number(name, getattr(self, name), minimum=0)
+        self.betas = check_betas(self.betas)
+        if self.diffaugment != "auto":
+            if isinstance(self.diffaugment, str) or not isinstance(self.diffaugment, Sequence):
+                ops = list(POLICIES)
+                raise ValueError(f"diffaugment must be 'auto' or a list of ops from {ops}, got {self.diffaugment!r}")
+            check_policy(self.diffaugment)
 
     def resolved_for(self, images: torch.Tensor) -> CGANConfig:
         """Decide ``diffaugment="auto"``: translation + cutout, plus colour for RGB images."""
@@ -148,25 +154,44 @@ class CGAN(GenerativeModel):
         z = latent_path(a, b, steps, spherical).to(self.device)
         return self.generate(z, self.labels_tensor(labels, steps).to(self.device))
 
-    def _sample_batch(self, labels: torch.Tensor, generator: torch.Generator, **options: Any) -> torch.Tensor:
+    def _sampling_options(self, options: dict[str, Any]) -> dict[str, Any]:
         truncation = options.pop("truncation", None)
         if options:
             raise TypeError(f"unknown sampling option(s) {sorted(options)} for cgan; valid: ['truncation']")
-        z = truncated_normal(len(labels), self.latent_dim, truncation, generator)
-        return self.generate(z.to(self.device), labels.to(self.device))
+        return {"truncation": check_truncation(truncation)}
+
+    def _draw_noise(self, n: int, generator: torch.Generator, truncation: float | None = None) -> torch.Tensor:
+        return truncated_normal(n, self.latent_dim, truncation, generator)
+
+    def _decode_noise(self, noise: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        return self.generate(noise.to(self.device), labels.to(self.device))
+
+
+# The smallest truncation: |z| <= 0.05 keeps 4% of draws, so redrawing stays cheap. A component still outside
+# after MAX_TRUNCATION_ROUNDS redraws (probability 0.96 ** 1000 < 1e-17 at the minimum) is clamped to the bound.
+MIN_TRUNCATION = 0.05
+MAX_TRUNCATION_ROUNDS = 1000
+
+
+def check_truncation(truncation: float | None) -> float | None:
+    """None (no truncation) or a number >= MIN_TRUNCATION (inf: none either); NaN and smaller values are refused."""
+    if truncation is None:
+        return None
+    return check_number("truncation", truncation, minimum=MIN_TRUNCATION, finite=False, note="or None for none")
 
 
 def truncated_normal(n: int, dim: int, threshold: float | None, generator: torch.Generator) -> torch.Tensor:
-    """Standard normal noise (CPU) whose components beyond +-threshold are redrawn (the truncation trick)."""
+    """Standard normal noise (CPU) whose components beyond +-threshold are redrawn (the truncation trick), at most
+    ``MAX_TRUNCATION_ROUNDS`` times; ``threshold`` as checked by ``check_truncation``."""
     z = torch.randn(n, dim, generator=generator)
     if threshold is None:
         return z
-    threshold = check_number("truncation", threshold, minimum=0, min_inclusive=False, finite=False, note="or None")
-    outside = z.abs() > threshold
-    while outside.any():
-        z[outside] = torch.randn(int(outside.sum()), generator=generator)
+    for _ in range(MAX_TRUNCATION_ROUNDS):
         outside = z.abs() > threshold
-    return z
+        if not outside.any():
+            return z
+        z[outside] = torch.randn(int(outside.sum()), generator=generator)
+    return z.clamp_(-threshold, threshold)
 
 
 def hinge_discriminator_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:

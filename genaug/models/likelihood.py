@@ -55,7 +55,12 @@ def check_likelihood(likelihood: str) -> None:
             "likelihood='auto' is decided from the training images: build the model from "
             "config.resolved_for(images), or set likelihood to 'bernoulli' or 'gaussian'"
         )
-    check_choice("likelihood", likelihood, ("auto", *LIKELIHOODS))  # the names a config takes ("auto" is refused above)
+    check_config_likelihood(likelihood)
+
+
+def check_config_likelihood(likelihood: str) -> None:
+    """Raise a ValueError unless ``likelihood`` is a name a config takes: "auto" or a likelihood."""
+    check_choice("likelihood", likelihood, ("auto", *LIKELIHOODS))
 
 
 class ReconstructionLikelihood(nn.Module):

@@ -7,11 +7,20 @@ hands it an ``UpdateRunner`` (the trainer's ``Precision``) that runs forward pas
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Sequence
 from typing import Protocol
 
 import torch
 
+from genaug.checks import check_number
 from genaug.models.base import GenerativeModel
+
+
+def check_betas(betas: Sequence[float]) -> tuple[float, ...]:
+    """Adam's ``betas``: two numbers in [0, 1), as a tuple of floats."""
+    if isinstance(betas, str) or not isinstance(betas, Sequence) or len(betas) != 2:
+        raise ValueError(f"betas must be two numbers in [0, 1) (Adam's betas), got {betas!r}")
+    return tuple(check_number(f"betas[{i}]", b, minimum=0, maximum=1, max_inclusive=False) for i, b in enumerate(betas))
 
 
 class UpdateRunner(Protocol):

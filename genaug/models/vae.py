@@ -23,8 +23,8 @@ from genaug.models.blocks import DownsamplingTrunk, UpsamplingTrunk
 from genaug.models.inference import inference
 from genaug.models.inputs import ImageInput, as_image_batch, in_batches
 from genaug.models.latent_path import class_blend, latent_end_point, latent_path
-from genaug.models.likelihood import ReconstructionLikelihood, resolve_likelihood
-from genaug.models.objective import Objective, UpdateRunner
+from genaug.models.likelihood import ReconstructionLikelihood, check_config_likelihood, resolve_likelihood
+from genaug.models.objective import Objective, UpdateRunner, check_betas
 from genaug.models.options import check_strength, sampling_temperature
 from genaug.models.registry import register_family
 
@@ -50,6 +50,8 @@ class CVAEConfig:
         check_number("beta", self.beta, minimum=0)
         check_number("kl_warmup_steps", self.kl_warmup_steps, minimum=0)  # only divides: a float does no harm
         check_number("lr", self.lr, minimum=0, min_inclusive=False)
+        check_config_likelihood(self.likelihood)
+        self.betas = check_betas(self.betas)
 
     def resolved_for(self, images: torch.Tensor) -> CVAEConfig:
         """Decide ``likelihood="auto"`` from the training images (uint8 N x C x H x W)."""
@@ -192,10 +194,14 @@ class CVAE(EncodingModel):
         classes = class_blend(labels, steps, self.class_index, self.num_classes)  # steps x K
         return torch.sigmoid(self.decoder(torch.cat([codes, classes], dim=1).to(self.device)))
 
-    def _sample_batch(self, labels: torch.Tensor, generator: torch.Generator, **options: Any) -> torch.Tensor:
-        temperature = sampling_temperature("cvae", options)
-        z = torch.randn(len(labels), self.latent_dim, generator=generator) * temperature  # N x d, CPU
-        return torch.sigmoid(self.decoder_logits(z.to(self.device), labels.to(self.device)))
+    def _sampling_options(self, options: dict[str, Any]) -> dict[str, Any]:
+        return {"temperature": sampling_temperature("cvae", options)}
+
+    def _draw_noise(self, n: int, generator: torch.Generator, temperature: float = 1.0) -> torch.Tensor:
+        return torch.randn(n, self.latent_dim, generator=generator) * temperature  # n x d: the codes z
+
+    def _decode_noise(self, noise: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        return torch.sigmoid(self.decoder_logits(noise.to(self.device), labels.to(self.device)))
 
 
 def gaussian_kl(mean: torch.Tensor, log_var: torch.Tensor) -> torch.Tensor:

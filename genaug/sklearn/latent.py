@@ -5,7 +5,8 @@
 
 Features are the posterior mean for ``cvae``, the code for ``ae`` and the discriminator's pooled features for
 ``cgan`` (it has no encoder); see each family's ``latent_features``. ``fit`` only loads the model: the encoder
-was trained already, so the transformer learns nothing from ``X``.
+was trained already, so the transformer learns nothing from ``X``. A fitted encoder pickles and saves with
+``joblib.dump`` for every family (its model as a checkpoint reference or config + weights: ``genaug.models.pickling``).
 """
 
 from __future__ import annotations

@@ -52,7 +52,9 @@ class GenerativeOversampler(BaseEstimator):
 
     After ``fit_resample``: ``model_`` (the trained GenerativeModel; None when no class needed rows, in which
     case nothing is trained), ``sampling_strategy_`` ({class: rows added}) and ``seed_``.
-    Works as a step of an imbalanced-learn ``Pipeline`` (resampling happens during ``fit`` only).
+    Works as a step of an imbalanced-learn ``Pipeline`` (resampling happens during ``fit`` only). A fitted
+    oversampler pickles and saves with ``joblib.dump``: ``model_`` travels as its config and weights (or as a
+    reference to ``out``'s checkpoint), see ``genaug.models.pickling``.
     """
 
     def __init__(
@@ -115,7 +117,7 @@ class GenerativeOversampler(BaseEstimator):
             return fit(data, out=self.out, **options)
         with tempfile.TemporaryDirectory(prefix="genaug-oversampler-") as run_dir:
             model = fit(data, out=run_dir, **options)
-        model.checkpoint_dir = None  # the run directory is gone; the model lives on in memory only
+        model.checkpoint_dir = model.weights_sha256 = None  # the run directory is gone: pickles carry the weights
         return model
 
     def _check_params(self) -> None:

@@ -32,7 +32,9 @@ class SyntheticDataset(Dataset):
     worker or access order: images come in chunks of ``CHUNK_SIZE`` seeded by ``(seed, class, chunk)``, drawn
     when first needed and cached (on the CPU). ``materialize()`` draws them all at once, e.g. before a
     DataLoader with worker processes, which then share the cache instead of each drawing its own (and which
-    cannot use a model on a GPU).
+    cannot use a model on a GPU). The data set pickles for workers started with spawn (the default on macOS and
+    Windows): the model travels as a reference to its checkpoint or as config + weights and arrives on the CPU
+    (``genaug.models.pickling``), with the cache drawn so far.
 
     ``filter(images, labels) -> bool tensor`` rejects generated images (e.g. ``genaug.filters.ConfidenceFilter``);
     rejected ones are replaced by further draws, deterministically per chunk. Like torchvision datasets it

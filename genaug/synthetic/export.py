@@ -15,12 +15,21 @@ atomically, so re-running an interrupted export writes only the missing PNGs and
 ones; asking for more images per class later extends the export the same way. (Resume on the same kind of
 device: GPU and CPU arithmetic differ in the last bits, which can change a rounded pixel.) An .npz is
 written as a whole: an interrupted one is generated again from the start.
+
+Safety: an export holds ``out_dir``'s lock (``out_dir/.genaug.lock``, see ``genaug.directory_lock``) from start
+to end, so a second export (or training run) into the same folder fails at once with DirectoryBusyError.
+``overwrite=True`` deletes only the files the previous manifest lists (``<class>/000000.png`` up to its count
+per class, or its .npz) and their half-written temporaries; it refuses a manifest naming anything outside
+``out_dir`` and never follows a symbolic link: a link among the files or class folders it would touch is
+refused.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import reprlib
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -30,10 +39,13 @@ from tqdm import tqdm
 
 from genaug.atomic import atomic_path
 from genaug.checks import check_choice, check_int
+from genaug.directory_lock import LOCK_FILES, directory_lock
 from genaug.models.base import GenerativeModel
 from genaug.synthetic.chunks import CHUNK_SIZE, chunk_spans, render_chunk
 from genaug.synthetic.counts import counts_per_class
+from genaug.synthetic.folder_names import folder_name_problem
 from genaug.synthetic.manifest import (
+    FORMATS,
     MANIFEST_FILE,
     ExportError,
     check_resumable,
@@ -42,11 +54,10 @@ from genaug.synthetic.manifest import (
     write_manifest,
 )
 
-FORMATS = ("png", "npz")
 NPZ_FILE = "synthetic.npz"
-_PNG_NAME = re.compile(r"\d{6,}\.png")
-# what genaug.atomic leaves behind when a process dies mid-write: "." + final name + random part + ".tmp"
-_TEMPORARY = re.compile(rf"\.(\d{{6,}}\.png|{re.escape(NPZ_FILE)}|{re.escape(MANIFEST_FILE)})\..+\.tmp")
+_PNG_NAME = re.compile(r"([0-9]{6,})\.png")
+# what genaug.atomic leaves behind when a process dies mid-write: "." + final name + "." + random part + ".tmp"
+_TEMPORARY = re.compile(r"\.(.+)\.[^.]+\.tmp")
 
 
 def export(
@@ -63,7 +74,9 @@ def export(
 
     ``out_dir`` must be missing, empty, or hold an export of the same model, seed and format, which is then
     finished or extended. Another export there is refused unless ``overwrite=True``, which first deletes the
-    files that export wrote; a folder with other content and no manifest.json is always refused.
+    files that export wrote (those its manifest lists, nothing else); a folder with other content and no
+    manifest.json is always refused. While another export or training run writes into ``out_dir``, this one
+    fails at once with DirectoryBusyError.
     """
     if not isinstance(model, GenerativeModel):
         raise TypeError(f"model must be a genaug GenerativeModel (see genaug.load), got {type(model).__name__}")
@@ -73,37 +86,39 @@ def export(
     if format == "png":
         _check_folder_names(model.classes)
     out = Path(out_dir)
-    previous = _prepare(out, record, overwrite)
-    write_manifest(out, record)
-    bar = tqdm(total=record["total"], desc=f"exporting to {out}", unit="img", disable=None if progress else True)
-    with bar:
-        if format == "png":
-            _write_pngs(model, out, record["seed"], counts, bar)
-        elif _npz_is_done(out, previous, record):
-            bar.update(record["total"])
-        else:
-            _write_npz(model, out, record["seed"], counts, bar)
-    write_manifest(out, {**record, "complete": True})
+    if out.exists() and not out.is_dir():
+        raise ExportError(f"out_dir {out} is a file; pass a folder (it is created if missing)")
+    with directory_lock(out, "export"):
+        previous = _prepare(out, record, overwrite)
+        write_manifest(out, record)
+        bar = tqdm(total=record["total"], desc=f"exporting to {out}", unit="img", disable=None if progress else True)
+        with bar:
+            if format == "png":
+                _write_pngs(model, out, record["seed"], counts, bar)
+            elif _npz_is_done(out, previous, record):
+                bar.update(record["total"])
+            else:
+                _write_npz(model, out, record["seed"], counts, bar)
+        write_manifest(out, {**record, "complete": True})
     return out if format == "png" else out / NPZ_FILE
 
 
 def _prepare(out: Path, record: dict, overwrite: bool) -> dict | None:
-    """Make ``out`` ready for ``record``; returns the manifest of the export it continues, else None."""
-    if out.exists() and not out.is_dir():
-        raise ExportError(f"out_dir {out} is a file; pass a folder (it is created if missing)")
-    previous = read_manifest(out) if out.is_dir() else None
+    """Make ``out`` (an existing folder) ready for ``record``; returns the manifest of the export it continues,
+    else None."""
+    previous = read_manifest(out)
     if previous is None:
-        if out.is_dir() and any(out.iterdir()):
+        if any(name not in LOCK_FILES for name in os.listdir(out)):
             raise ExportError(
                 f"out_dir {out} is not empty and holds no {MANIFEST_FILE}; genaug writes only into an empty "
                 "folder or one holding its own export. Choose another out_dir"
             )
         return None
     if overwrite:
-        _remove_export(out, previous)
+        _remove_files(out, previous, images=True)
         return None
     check_resumable(previous, record, out)
-    _remove_temporaries(_export_folders(out, previous))
+    _remove_files(out, previous, images=False)
     return previous
 
 
@@ -115,11 +130,11 @@ def _npz_is_done(out: Path, previous: dict | None, record: dict) -> bool:
 
 def _write_pngs(model: GenerativeModel, out: Path, seed: int, counts: list[int], bar: tqdm) -> None:
     """Write the missing ``<class>/<index>.png`` files, one generated chunk at a time."""
-    existing = [_png_names(out / name) for name in model.classes]
-    bar.update(sum(_png_name(j) in names for names, n in zip(existing, counts, strict=True) for j in range(n)))
-    for k, (name, count) in enumerate(zip(model.classes, counts, strict=True)):
-        folder = out / name
-        folder.mkdir(parents=True, exist_ok=True)
+    folders = [_class_folder(out, name) for name in model.classes]
+    existing = [set(_own_files(folder, _image_names(n))[0]) for folder, n in zip(folders, counts, strict=True)]
+    bar.update(sum(map(len, existing)))
+    for k, (folder, count) in enumerate(zip(folders, counts, strict=True)):
+        folder.mkdir(exist_ok=True)
         for chunk_index, indices in chunk_spans(count):
             missing = [j for j in indices if _png_name(j) not in existing[k]]
             if not missing:
@@ -158,49 +173,80 @@ def _png_name(index: int) -> str:
     return f"{index:06d}.png"
 
 
-def _png_names(folder: Path) -> set[str]:
-    return {name for name in os.listdir(folder) if _PNG_NAME.fullmatch(name)} if folder.is_dir() else set()
+def _image_names(count: int) -> Callable[[str], bool]:
+    """A test of whether a file name is that of one of the first ``count`` images (exactly as export names it)."""
+
+    def is_image(name: str) -> bool:
+        match = _PNG_NAME.fullmatch(name)
+        return match is not None and int(match[1]) < count and name == _png_name(int(match[1]))
+
+    return is_image
 
 
-def _export_folders(out: Path, manifest: dict) -> list[Path]:
-    """The folders an export writes into: ``out`` and, for PNGs, one per class (names checked first, so that
-    nothing outside ``out`` is ever touched)."""
-    if manifest["format"] != "png":
-        return [out]
-    _check_folder_names(manifest["classes"])
-    return [out, *(out / name for name in manifest["classes"])]
+def _class_folder(out: Path, name: str) -> Path:
+    """``out/name``, refused when it is a symbolic link: export never writes or deletes through a link."""
+    folder = out / name
+    if folder.is_symlink():
+        raise _link_refused(folder)
+    return folder
 
 
-def _remove_export(out: Path, manifest: dict) -> None:
-    """Delete the files an earlier export wrote (its images and leftovers), keeping anything else."""
-    root, *class_folders = _export_folders(out, manifest)
-    for folder in class_folders:
-        for name in _png_names(folder):
+def _link_refused(path: str | Path) -> ExportError:
+    return ExportError(
+        f"{path} is a symbolic link; genaug never follows links in an export. Replace the link by a plain folder "
+        "or file, or choose another out_dir"
+    )
+
+
+def _own_files(folder: Path, is_own: Callable[[str], bool]) -> tuple[list[str], list[str]]:
+    """The files in ``folder`` that ``is_own`` names, and the temporary files an interrupted write of such a
+    name left (``.<name>.<random>.tmp``): (finished, temporary). A symbolic link among them is refused."""
+    finished: list[str] = []
+    temporary: list[str] = []
+    if not folder.is_dir():
+        return finished, temporary
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            half_written = _TEMPORARY.fullmatch(entry.name)
+            if not is_own(half_written[1] if half_written else entry.name):
+                continue
+            if entry.is_symlink():
+                raise _link_refused(entry.path)
+            (temporary if half_written else finished).append(entry.name)
+    return finished, temporary
+
+
+def _export_files(out: Path, manifest: dict) -> dict[Path, tuple[list[str], list[str]]]:
+    """Per folder, the files the export described by ``manifest`` wrote there and their temporaries (see
+    ``_own_files``): what its manifest lists, nothing else. Checked whole before anything is deleted."""
+    if manifest["format"] == "npz":
+        return {out: _own_files(out, {NPZ_FILE, MANIFEST_FILE}.__contains__)}
+    files = {out: _own_files(out, {MANIFEST_FILE}.__contains__)}
+    for name, count in manifest["counts"].items():  # names checked by read_manifest: folders inside out
+        folder = _class_folder(out, name)
+        files[folder] = _own_files(folder, _image_names(count))
+    return files
+
+
+def _remove_files(out: Path, manifest: dict, images: bool) -> None:
+    """Delete the temporary files the export of ``manifest`` left and, with ``images``, the images (or .npz) it
+    wrote and the class folders that end up empty. The manifest itself stays (it is rewritten next)."""
+    for folder, (finished, temporary) in _export_files(out, manifest).items():
+        doomed = [*temporary, *(name for name in finished if images and name != MANIFEST_FILE)]
+        for name in doomed:
             (folder / name).unlink()
-    (root / NPZ_FILE).unlink(missing_ok=True)
-    _remove_temporaries([root, *class_folders])
-    for folder in class_folders:
-        if folder.is_dir() and not any(folder.iterdir()):
+        if images and folder != out and folder.is_dir() and not any(folder.iterdir()):
             folder.rmdir()
-
-
-def _remove_temporaries(folders: list[Path]) -> None:
-    """Delete half-written temporary files left by an interrupted export."""
-    for folder in folders:
-        if folder.is_dir():
-            for name in os.listdir(folder):
-                if _TEMPORARY.fullmatch(name):
-                    (folder / name).unlink()
 
 
 def _check_folder_names(classes: list[str]) -> None:
     """Class names must work as folder names, visible to every loader, and distinct on any file system."""
     seen: dict[str, str] = {}
     for name in classes:
-        bad = not isinstance(name, str) or not name or name.startswith(".") or name == MANIFEST_FILE
-        if bad or any(c in name for c in "/\\\0"):
+        problem = "the manifest's name" if name == MANIFEST_FILE else folder_name_problem(name)
+        if problem is not None:
             raise ExportError(
-                f"class name {name!r} cannot be a folder name (empty, hidden, or holding a path separator); "
+                f"class name {reprlib.repr(name)} cannot be a folder name ({problem}); "
                 "use format='npz', which keeps class names inside the file"
             )
         if name.casefold() in seen:

@@ -11,12 +11,15 @@ from pathlib import Path
 from typing import Any
 
 from genaug.atomic import atomic_write_text
+from genaug.checks import check_int
 from genaug.errors import ExportError
 from genaug.models.base import GenerativeModel
 from genaug.synthetic.chunks import CHUNK_SIZE
+from genaug.synthetic.folder_names import folder_name_problem
 from genaug.version import __version__
 
 MANIFEST_FILE = "manifest.json"
+FORMATS = ("png", "npz")
 KIND = "genaug-export"
 # what must match for an export to be resumed: together they fix the content of every file
 IDENTITY = ("format", "seed", "checkpoint_sha256", "chunk_size", "classes", "image_shape")
@@ -55,7 +58,8 @@ def write_manifest(out_dir: Path, record: dict[str, Any]) -> None:
 
 
 def read_manifest(out_dir: Path) -> dict[str, Any] | None:
-    """The manifest in ``out_dir``, or None when there is none; an ExportError when it is not a genaug one."""
+    """The manifest in ``out_dir``, or None when there is none; an ExportError when it is not a genaug one, or
+    does not name exactly the files of an export inside ``out_dir`` (overwrite deletes those files only)."""
     path = out_dir / MANIFEST_FILE
     if not path.is_file():
         return None
@@ -68,7 +72,35 @@ def read_manifest(out_dir: Path) -> dict[str, Any] | None:
         raise ExportError(
             f"{path} is not a genaug export manifest, so {out_dir} holds something else; choose another out_dir"
         )
+    problem = _listing_problem(record)
+    if problem is not None:
+        raise ExportError(
+            f"{path} {problem}, so it does not say which files its export wrote (it was edited or damaged); "
+            "remove that export by hand, or choose another out_dir"
+        )
     return record
+
+
+def _listing_problem(record: dict[str, Any]) -> str | None:
+    """Why ``record`` does not list one folder-safe class and one image count per class, or None."""
+    classes, counts = record["classes"], record["counts"]
+    if record["format"] not in FORMATS:
+        return f"has format {record['format']!r}, not one of {list(FORMATS)}"
+    if not isinstance(classes, list) or not all(isinstance(name, str) for name in classes):
+        return "does not list its classes by name"
+    if len(set(classes)) != len(classes) or not isinstance(counts, dict) or set(counts) != set(classes):
+        return "does not give one image count for each of its distinct classes"
+    for name, count in counts.items():
+        try:
+            check_int("count", count, minimum=0)
+        except ValueError as e:  # ArgumentTypeError too
+            return f"gives class {name!r} a bad image count ({e})"
+    if record["format"] == "png":
+        for name in classes:
+            problem = folder_name_problem(name)
+            if problem is not None:
+                return f"lists class {name!r}, which names no folder inside the export ({problem})"
+    return None
 
 
 def check_resumable(old: dict[str, Any], new: dict[str, Any], out_dir: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import math
 import shutil
@@ -14,10 +15,13 @@ import torch
 from torchvision.utils import make_grid, save_image
 from tqdm.auto import tqdm
 
+from genaug.atomic import atomic_path
+from genaug.data.fingerprint import fingerprint
 from genaug.data.streaming import StreamingData, fit_memory_budget
+from genaug.directory_lock import directory_lock
 from genaug.errors import CheckpointError, TrainingDivergedError
 from genaug.models.base import GenerativeModel
-from genaug.models.io import CONFIG_FILE, WEIGHTS_FILE, read_config, save_model
+from genaug.models.io import CONFIG_FILE, WEIGHTS_FILE, save_model
 from genaug.models.objective import Objective
 from genaug.models.registry import family_of_config
 from genaug.train.acceleration import accelerate
@@ -27,6 +31,7 @@ from genaug.train.device import resolve_device
 from genaug.train.distributed import ProcessGroup, noise_seed, rank_rng_state, restore_rank_rng
 from genaug.train.metrics_log import METRICS_FILE, MetricsLog
 from genaug.train.precision import Precision
+from genaug.train.resume_checks import check_resumable
 from genaug.train.resume_state import TRAIN_STATE_FILE, load_training_state, save_training_state
 
 if TYPE_CHECKING:
@@ -42,7 +47,10 @@ class Trainer:
     ``out`` ends up holding ``config.json`` + ``weights.safetensors`` (load with ``genaug.load``),
     ``train_state.safetensors`` (for ``resume``), ``metrics.csv`` and ``samples/step_XXXXXX.png``.
     Data within ``config.memory_budget_mb`` is held on the device; larger data is streamed by DataLoader
-    workers. Under ``torchrun`` the processes train one model together and only rank 0 writes.
+    workers. Under ``torchrun`` the processes train one model together and only rank 0 writes. The writing
+    process holds ``out``'s lock (``out/.genaug.lock``) for the whole run, so a second run, resume or export
+    into ``out`` fails at once with DirectoryBusyError. ``resume`` refuses a run with another model, seed or
+    training data (genaug.train.resume_checks).
     """
 
     def __init__(self, config: TrainerConfig, out: str | Path):
@@ -59,11 +67,25 @@ class Trainer:
             torch.set_num_threads(self.config.num_threads)
         group = ProcessGroup.join(self.config.device)
         try:
-            return self._fit(data, model_config, group)
+            with contextlib.ExitStack() as held:
+                self._lock_out(group, held)
+                return self._fit(data, model_config, group)
         finally:
             if group is not None:
                 group.close()
             torch.set_num_threads(threads)  # num_threads holds for this run only, not for the caller's later work
+
+    def _lock_out(self, group: ProcessGroup | None, held: contextlib.ExitStack) -> None:
+        """Lock ``out`` until ``held`` closes, in the process that writes it (rank 0 under torchrun); when another
+        run or export holds it, every rank raises DirectoryBusyError."""
+
+        def take() -> None:
+            held.enter_context(directory_lock(self.out, "training run"))
+
+        if group is None:
+            take()
+        else:
+            group.on_main(take)
 
     def _fit(self, data: ImageSet | StreamingData, model_config: Any, group: ProcessGroup | None) -> GenerativeModel:
         cfg = self.config
@@ -81,7 +103,6 @@ class Trainer:
         per_rank_batch_size = group.per_rank_batch(batch_size) if group is not None else batch_size
         shard = group.shard if group is not None else _whole_batch
         batches = torch.Generator().manual_seed(cfg.seed)
-        start = self._start(model, objective, batches, device, group)
         training_info = {
             "seed": cfg.seed,
             "batch_size": batch_size,
@@ -90,8 +111,10 @@ class Trainer:
             "streamed": streamed,
             "data_source": data.source,
             "num_images": len(data),
+            "data": fingerprint(data),  # a resume on other data is refused (genaug.train.resume_checks)
             "trainer": dataclasses.asdict(cfg),
         }
+        start, images_seen = self._start(model, objective, batches, device, group, training_info)
         if start >= cfg.steps:
             return model.eval()
         if streamed:
@@ -115,6 +138,7 @@ class Trainer:
                 if cfg.channels_last:
                     images = images.contiguous(memory_format=torch.channels_last)
                 losses = objective.train_step(images, labels)
+                images_seen += batch_size  # counted, not step x batch_size: a resumed run may change batch_size
                 for name, value in losses.items():
                     running[name] = running.get(name, 0.0) + value
                 window_steps += 1
@@ -138,7 +162,7 @@ class Trainer:
                 if (step % cfg.sample_every == 0 or last) and log is not None:
                     log.add_grid(self._save_grid(model, step), step)
                 if step % cfg.checkpoint_every == 0 or last:
-                    self._checkpoint(model, objective, batches, step, training_info, group)
+                    self._checkpoint(model, objective, batches, step, images_seen, training_info, group)
                     window_start = time.perf_counter()  # checkpoint time is not training throughput
         finally:
             bar.close()
@@ -164,17 +188,19 @@ class Trainer:
         batches: torch.Generator,
         device: torch.device,
         group: ProcessGroup | None,
-    ) -> int:
-        """Prepare ``out`` (rank 0 only) and restore a resumed run's state on every rank; the step to start after."""
+        training: dict[str, Any],
+    ) -> tuple[int, int]:
+        """Prepare ``out`` (rank 0 only) and restore a resumed run's state on every rank: the step to start after
+        and the images seen until then. ``training`` is this run's record, checked against a resumed run's."""
         if group is None:
-            state = self._prepare_out(model)
+            state = self._prepare_out(model, training)
         else:
-            state = group.on_main(lambda: self._prepare_out(model))
+            state = group.on_main(lambda: self._prepare_out(model, training))
             group.broadcast_module(model)  # rank 0's initial or resumed weights
         if state is None:
             if group is not None and not group.is_main:
                 torch.manual_seed(noise_seed(self.config.seed, group.rank, 0))  # each rank its own training noise
-            return 0
+            return 0, 0
         for name, optimizer in objective.optimizers().items():
             optimizer.load_state_dict(state["optimizers"][name])
         scaler = objective.precision.scaler
@@ -187,10 +213,13 @@ class Trainer:
             restore_rank_rng(group, rng, self.config.seed, int(state["step"]))
         elif device.type == "cuda" and rng.get("cuda"):
             torch.cuda.set_rng_state_all(list(rng["cuda"]))
-        return int(state["step"])
+        step = int(state["step"])
+        # a state saved before images_seen was kept: its run counted step x batch_size
+        return step, int(state.get("images_seen", step * training["batch_size"]))
 
-    def _prepare_out(self, model: GenerativeModel) -> dict[str, Any] | None:
-        """Create ``out``, or read the run to resume from it (weights into ``model``; the rest is returned)."""
+    def _prepare_out(self, model: GenerativeModel, training: dict[str, Any]) -> dict[str, Any] | None:
+        """Create ``out``, or check and read the run to resume from it (weights into ``model``; the rest is
+        returned)."""
         cfg = self.config
         state_file = self.out / TRAIN_STATE_FILE
         existing = [p for p in (CONFIG_FILE, WEIGHTS_FILE, TRAIN_STATE_FILE) if (self.out / p).exists()]
@@ -210,24 +239,8 @@ class Trainer:
             stale.unlink()
         if not (cfg.resume and state_file.exists()) or cfg.overwrite:
             return None
-        self._check_same_run(model)
+        check_resumable(self.out, model, training)
         return load_training_state(self.out, model)
-
-    def _check_same_run(self, model: GenerativeModel) -> None:
-        record = read_config(self.out)
-        ours = {
-            "family": family_of_config(model.config).key,
-            "model": dataclasses.asdict(model.config),
-            "classes": model.classes,
-            "image_shape": list(model.image_shape),
-        }
-        theirs = {key: record.get(key) for key in ours}
-        if json_like(theirs) != json_like(ours):
-            differing = [k for k in ours if json_like(theirs[k]) != json_like(ours[k])]
-            raise CheckpointError(
-                f"cannot resume: the run in {self.out} differs in {differing} from this one; "
-                "use the same data and model settings, or pass overwrite=true, or choose another out"
-            )
 
     def _check_finite(self, running: dict[str, Any], steps: int, since: int, step: int) -> dict[str, float]:
         means = {name: float(total) / steps for name, total in running.items()}
@@ -245,9 +258,8 @@ class Trainer:
         per_class = self.config.grid_per_class
         labels = torch.arange(classes).repeat_interleave(per_class)
         images = model.sample(len(labels), labels=labels, seed=self.config.seed).cpu()
-        path = self.out / SAMPLES_DIR / f"step_{step:06d}.png"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        save_image(images, path, nrow=per_class, padding=1)
+        with atomic_path(self.out / SAMPLES_DIR / f"step_{step:06d}.png") as tmp:  # the name ends .tmp: say PNG
+            save_image(images, tmp, format="png", nrow=per_class, padding=1)
         return make_grid(images, nrow=per_class, padding=1)
 
     def _checkpoint(
@@ -256,6 +268,7 @@ class Trainer:
         objective: Objective,
         batches: torch.Generator,
         step: int,
+        images_seen: int,
         info: dict,
         group: ProcessGroup | None,
     ) -> None:
@@ -277,20 +290,12 @@ class Trainer:
                 "optimizers": {name: opt.state_dict() for name, opt in objective.optimizers().items()},
                 "grad_scaler": scaler.state_dict() if scaler is not None else None,
                 "rng": rng,
+                "images_seen": images_seen,
             }
             save_training_state(self.out, model, state)
-            save_model(model, self.out, training={**info, "step": step, "images_seen": step * info["batch_size"]})
+            save_model(model, self.out, training={**info, "step": step, "images_seen": images_seen})
         if group is not None:
             group.barrier()  # the files exist when any rank moves on (or returns)
-
-
-def json_like(value: Any) -> Any:
-    """``value`` with tuples as lists, as it reads back from JSON (for comparing configs)."""
-    if isinstance(value, dict):
-        return {k: json_like(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [json_like(v) for v in value]
-    return value
 
 
 def _whole_batch(indices: torch.Tensor) -> torch.Tensor:

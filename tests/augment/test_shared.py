@@ -252,6 +252,37 @@ def test_unknown_labels_fail_naming_the_classes(library, label, tiny_models):
 
 
 @by_library
+@pytest.mark.parametrize(
+    "label",
+    [np.int64(3), np.uint8(3), torch.tensor(3), torch.tensor([3]), np.array([3], dtype=np.uint64)],
+    ids=["np_int64", "np_uint8", "tensor_0d", "tensor_1d", "uint64_array_1d"],
+)
+def test_integer_labels_of_every_kind_mean_their_class(library, label, tiny_models):
+    def run(label: Any) -> Any:
+        transform = library.transform_class(tiny_models["cgan"], p=1.0, bank_size=4)
+        return library.run(transform, [(model_shaped(library), label)], seed=0)[0]
+
+    assert torch.equal(as_chw(run(label)), as_chw(run(3)))
+
+
+@by_library
+@pytest.mark.parametrize(
+    ("label", "found"),
+    [
+        (3.0, "the float 3.0"),
+        (True, "the bool True"),
+        (torch.tensor([3.0]), r"a tensor of dtype torch.float32 and shape \(1,\): \[3.0\]"),
+        (np.array([1, 2]), r"a numpy array of dtype int64 and shape \(2,\): \[1, 2\]"),
+    ],
+    ids=["float", "bool", "float_tensor", "two_values"],
+)
+def test_what_stands_where_the_label_belongs_is_named(library, label, found, tiny_models):
+    transform = library.transform_class(tiny_models["cgan"], p=1.0, bank_size=4)
+    with pytest.raises(TypeError, match=f"found {found} where a class label belongs: .*integer"):
+        library.run(transform, [(model_shaped(library), label)], seed=0)
+
+
+@by_library
 @pytest.mark.parametrize(("family", "mode"), [("cgan", "replace"), ("cvae", "perturb")])
 def test_a_missing_label_fails_when_one_is_needed(library, family, mode, tiny_models):
     transform = library.transform_class(tiny_models[family], p=1.0, mode=mode)

@@ -72,10 +72,20 @@ def test_label_rule_first_int_in_the_sample(cgan, monkeypatch):
     transform(image, torch.tensor(6))
     transform(image, True, torch.tensor(0.5), 7)  # not bools, not float tensors
     transform(image, "a/path.png", 8)
-    assert seen == [3, np.int64(5), torch.tensor(6), 7, 8]
+    transform(image, torch.tensor([1, 2]), torch.tensor([9]))  # an integer tensor holding one value
+    assert seen == [3, 5, 6, 7, 8, 9]
     monkeypatch.setattr(transform._augmenter, "draw", draw)
-    with pytest.raises(ValueError, match="first int"):
+    with pytest.raises(ValueError, match="found the str '7' where a class label belongs: .*first integer"):
         transform(image, "7")
+    with pytest.raises(TypeError, match=r"found a tensor of dtype torch.int64 and shape \(2,\): \[1, 2\] where"):
+        transform(image, torch.tensor([1, 2]))
+
+
+def test_a_sample_without_a_label_says_so_when_nothing_stands_in_for_one(cgan):
+    image = tv_tensors.Image(torch.zeros(1, 16, 16, dtype=torch.uint8))
+    mask = tv_tensors.Mask(torch.ones(16, 16, dtype=torch.uint8))
+    with pytest.raises(ValueError, match="needs each sample's class label, and this sample has none"):
+        GenerativeAugment(cgan, p=1.0)(image, mask, None)
 
 
 def test_other_inputs_pass_through(cgan):

@@ -16,6 +16,7 @@ from torchvision.datasets import ImageFolder
 
 import genaug
 from genaug.cli.recipes import recipes_dir
+from genaug.directory_lock import LOCK_FILE
 from genaug.synthetic import SyntheticDataset
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -56,7 +57,7 @@ def test_generate_writes_an_image_folder_and_nothing_else(tiny_runs, tmp_path):
         "progress=false", cwd=tmp_path,
     )  # fmt: skip
     assert replaced.returncode == 0, replaced.stderr
-    assert sorted(p.name for p in out.iterdir()) == ["manifest.json", "synthetic.npz"]
+    assert sorted(p.name for p in out.iterdir()) == [LOCK_FILE, "manifest.json", "synthetic.npz"]
     assert len(genaug.data.load(out / "synthetic.npz")) == 20
 
 

@@ -3,6 +3,9 @@ unlabelled folders, and every way a folder can be unusable."""
 
 from __future__ import annotations
 
+import os
+import threading
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -179,3 +182,59 @@ def test_more_than_three_skipped_files_are_summarised(tmp_path):
     with pytest.warns(DataWarning, match=r"5 file\(s\) could not be read.*bad2\.png.* and 2 more\. The full list"):
         data = load(tmp_path)
     assert len(data.skipped) == 5
+
+
+def load_or_fail_within(seconds: float, source: Path, **kwargs) -> tuple[object, list[str]]:
+    """``load(source)`` in a thread: (its ImageSet or error, its warning messages), or a test failure if it has not
+    finished within ``seconds`` (a reader blocked on a named pipe is released by opening and closing its other end,
+    so a regression fails instead of hanging the suite)."""
+    outcome: list[tuple[object, list[str]]] = []
+
+    def target() -> None:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                result: object = load(source, **kwargs)
+            except Exception as e:  # handed to the test thread
+                result = e
+        outcome.append((result, [str(w.message) for w in caught]))
+
+    thread = threading.Thread(target=target, daemon=True)
+    thread.start()
+    thread.join(seconds)
+    if thread.is_alive():
+        for fifo in [p for p in Path(source).rglob("*") if p.is_fifo()] + ([source] if source.is_fifo() else []):
+            os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))  # EOF for a blocked reader
+        thread.join(seconds)
+        pytest.fail(f"genaug.data.load({source}) blocked for {seconds} s")
+    return outcome[0]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
+def test_named_pipes_are_skipped_without_being_opened(rgb_folder):
+    os.mkfifo(rgb_folder / "cat" / "pipe.png")
+    data, messages = load_or_fail_within(20, rgb_folder, image_size=8)
+    assert not isinstance(data, Exception), data
+    assert data.class_counts() == [4, 4, 4]
+    assert [(Path(s.path).name, "named pipe (FIFO)" in s.reason) for s in data.skipped] == [("pipe.png", True)]
+    assert any(m.startswith("1 file(s) could not be read as images") and "pipe.png" in m for m in messages)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
+def test_named_pipes_in_an_unlabelled_folder_are_reported_too(tmp_path):
+    for i in range(2):
+        save_gray(tmp_path / "faces" / f"{i}.png", i)
+    os.mkfifo(tmp_path / "faces" / "pipe")
+    (tmp_path / "faces" / "gone.png").symlink_to(tmp_path / "nowhere.png")
+    data, messages = load_or_fail_within(20, tmp_path / "faces")
+    assert not isinstance(data, Exception), data
+    assert len(data) == 2
+    assert sorted(Path(s.path).name for s in data.skipped) == ["gone.png", "pipe"]
+    assert any(m.startswith("2 file(s) could not be read as images") for m in messages)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
+def test_a_named_pipe_given_as_the_source_is_refused(tmp_path):
+    os.mkfifo(tmp_path / "data.npz")
+    error, _ = load_or_fail_within(20, tmp_path / "data.npz")
+    assert isinstance(error, DataError) and "is not a regular file" in str(error)

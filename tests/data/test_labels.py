@@ -66,6 +66,8 @@ def test_object_array_of_ints_is_numeric():
         (np.array([0, 1, 1.5, 0, 1, 0]), None, r"y\[2\] = 1.5 is not a whole number"),
         (np.array([0, 1, np.nan, 0, 1, 0]), None, r"y\[2\] = nan is not a whole number"),
         (np.array([0, 1, 1, -2, 1, 0]), None, r"y\[3\] = -2 is negative"),
+        (np.array([0, 1, 2**64 - 1, 0, 1, 0], np.uint64), None, r"y\[2\] = 18446744073709551615 is out of range"),
+        (np.array([0, 1, 2.0**63, 0, 1, 0]), None, r"y\[2\] = 9.223372036854776e\+18 is out of range"),
         (np.array([0, 1, 3, 0, 1, 0]), ["a", "b"], r"y\[2\] = 3 is not an index into the 2 classes given"),
         (np.array([0, 1, 0, 1, 0]), None, "y has 5 labels but there are 6 images"),
         (np.zeros((6, 1)), None, r"y must be 1-D.*shape \(6, 1\).*y.ravel\(\)"),

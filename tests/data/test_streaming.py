@@ -13,7 +13,7 @@ from torchvision.datasets import ImageFolder
 import genaug
 from genaug.data import ImageSet
 from genaug.data.streaming import StreamingData
-from genaug.errors import DataError
+from genaug.errors import CheckpointError, DataError
 from genaug.models.io import read_config
 from genaug.train import Trainer, TrainerConfig
 from tests.train.tiny import tiny_config
@@ -105,6 +105,15 @@ def test_streamed_resume_continues_exactly(small, tmp_path):
     run(small, tmp_path / "resumed", memory_budget_mb=0, steps=2)
     resumed = run(small, tmp_path / "resumed", memory_budget_mb=0, steps=4, resume=True)
     assert_same_weights(straight, resumed)
+
+
+def test_streamed_resume_refuses_other_data(small, tmp_path):
+    run(StreamingData(small), tmp_path / "run", memory_budget_mb=0, steps=2)
+    recorded = read_config(tmp_path / "run")["training"]["data"]
+    assert recorded["num_images"] == 300 and "sampled_images_sha256" not in recorded  # images are not read for it
+    with pytest.raises(CheckpointError, match=r"num_images \(recorded: 300, now: 299\)"):
+        run(StreamingData(small.subset(list(range(299)))), tmp_path / "run", memory_budget_mb=0, steps=4, resume=True)
+    run(StreamingData(small), tmp_path / "run", memory_budget_mb=0, steps=4, resume=True)
 
 
 def test_streaming_data_within_the_budget_is_read_into_memory(small, tmp_path):

@@ -6,7 +6,14 @@ import pytest
 import torch
 
 from genaug.models.diffaugment import check_policy, diff_augment
-from genaug.models.gan import CGAN, CGANConfig, CGANObjective, mismatched_labels, truncated_normal
+from genaug.models.gan import (
+    CGAN,
+    MIN_TRUNCATION,
+    CGANConfig,
+    CGANObjective,
+    mismatched_labels,
+    truncated_normal,
+)
 from genaug.train.precision import Precision
 
 TINY = {"latent_dim": 8, "generator_width": 8, "discriminator_width": 8}
@@ -47,13 +54,30 @@ def test_sampling_options_are_checked():
     model = tiny()
     with pytest.raises(TypeError, match="truncation"):
         model.sample(2, temperature=0.5)
-    with pytest.raises(ValueError, match=r"truncation must be a number > 0 \(or None\), got 0.0"):
+    with pytest.raises(ValueError, match=r"truncation must be a number >= 0.05 \(or None for none\), got 0.0"):
         model.sample(2, truncation=0.0)
 
 
 def test_truncation_bounds_the_noise():
     z = truncated_normal(500, 16, 0.5, torch.Generator().manual_seed(0))
     assert z.abs().max() <= 0.5 and z.std() > 0.2
+
+
+@pytest.mark.parametrize("truncation", [1e-9, float("nan"), -1.0])
+def test_hopeless_truncation_is_refused_before_sampling(truncation):
+    # 1e-9 used to redraw forever: almost no draw of a normal lies within +-1e-9
+    with pytest.raises(ValueError, match=rf"truncation must be a number >= {MIN_TRUNCATION} .*got {truncation}"):
+        tiny().sample(2, truncation=truncation)
+
+
+def test_truncation_redraws_are_bounded(monkeypatch):
+    model = tiny()
+    torch.testing.assert_close(model.sample(2, truncation=float("inf"), seed=0), model.sample(2, seed=0))
+    z = truncated_normal(64, 8, MIN_TRUNCATION, torch.Generator().manual_seed(0))  # the smallest: still quick
+    assert z.abs().max() <= MIN_TRUNCATION
+    monkeypatch.setattr("genaug.models.gan.MAX_TRUNCATION_ROUNDS", 1)  # what is left after the last round is clamped
+    z = truncated_normal(64, 8, MIN_TRUNCATION, torch.Generator().manual_seed(0))
+    assert z.abs().max() <= MIN_TRUNCATION and (z.abs() == MIN_TRUNCATION).any()
 
 
 def test_bad_image_sizes_are_refused():
@@ -64,6 +88,7 @@ def test_bad_image_sizes_are_refused():
 
 
 def test_diffaugment_policy():
+    torch.manual_seed(0)  # cutout's square may fall mostly outside an image: the 10% check needs a fixed draw
     x = torch.rand(6, 3, 12, 12)
     assert diff_augment(x, ("color", "translation", "cutout")).shape == x.shape
     assert torch.equal(diff_augment(x, ()), x)

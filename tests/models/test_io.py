@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import time
+from pathlib import Path
 
 import pytest
 import torch
@@ -12,6 +15,7 @@ import torch
 import genaug
 from genaug.atomic import atomic_path
 from genaug.errors import CheckpointError
+from genaug.models.autoencoder import Autoencoder
 from tests.train.tiny import tiny_config
 
 
@@ -123,3 +127,71 @@ def test_loading_leaves_the_global_rng_alone(tiny_runs):
     torch.manual_seed(0)
     genaug.load(tiny_runs["cgan"])
     assert torch.equal(torch.rand(3), expected)
+
+
+def edited_copy(run, tmp_path, edit) -> Path:
+    """A copy of the checkpoint ``run`` whose config.json record went through ``edit`` (in place)."""
+    path = shutil.copytree(run, tmp_path / "edited")
+    record = json.loads((path / "config.json").read_text())
+    edit(record)
+    (path / "config.json").write_text(json.dumps(record))
+    return path
+
+
+def test_a_hostile_config_is_refused_from_the_header_before_allocating(tiny_runs, tmp_path, monkeypatch):
+    # base_width 4096 on a small checkpoint used to build the real model first: 27 s and 5.3 GB, then the error
+    path = edited_copy(tiny_runs["ae"], tmp_path, lambda r: r["model"].update(base_width=4096))
+    built_on = []
+    build = Autoencoder.__init__
+
+    def spy(self, *args, **kwargs):
+        build(self, *args, **kwargs)
+        built_on.append(next(self.parameters()).device.type)
+
+    monkeypatch.setattr(Autoencoder, "__init__", spy)
+    start = time.perf_counter()
+    with pytest.raises(CheckpointError, match="weight shapes differ from what its config.json builds"):
+        genaug.load(path)
+    assert built_on == ["meta"] and time.perf_counter() - start < 5
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [
+        ("latent_dim", "16", r"latent_dim must be an int >= 1, got '16' \(a str\)"),
+        ("classes", "0123456789", r"'classes' must be a non-empty list of class names \(str\), got '0123456789'"),
+        ("classes", [0, 1], r"'classes' must be a non-empty list of class names \(str\), got \[0, 1\]"),
+        ("image_shape", [1, 16], r"'image_shape' must be a list of 3 ints \[channels, height, width\], got \[1, 16\]"),
+        ("image_shape", "1x16x16", r"'image_shape' must be a list of 3 ints"),
+        ("image_shape", [1, 16.0, 16], r"'image_shape' must be a list of 3 ints"),
+        ("family", ["ae"], r"'family' must be a family name \(str\), got \['ae'\] \(a list\)"),
+        ("model", [], r"'model' must be an object of hyper-parameters"),
+        ("schema_version", "1", r"'schema_version' is malformed: it must be an int >= 1, got '1' \(a str\)"),
+    ],
+)
+def test_wrong_types_in_config_name_the_file_and_key(tiny_runs, tmp_path, key, value, message):
+    def edit(record):
+        if key == "latent_dim":
+            record["model"][key] = value
+        else:
+            record[key] = value
+
+    path = edited_copy(tiny_runs["ae"], tmp_path, edit)
+    with pytest.raises(CheckpointError, match=rf"config\.json: {message}") as caught:
+        genaug.load(path)
+    assert "upgrade genaug" not in str(caught.value)
+
+
+def test_a_file_is_not_a_checkpoint_directory(saved):
+    _, path = saved
+    with pytest.raises(CheckpointError, match=r"weights\.safetensors is a file, not a checkpoint directory"):
+        genaug.load(path / "weights.safetensors")
+
+
+def test_non_finite_weights_are_refused_naming_the_tensor(tmp_path):
+    model = genaug.get_family("ae").model_class(tiny_config("ae", likelihood="bernoulli"), ["x"], (1, 8, 8))
+    with torch.no_grad():
+        model.to_code.bias[0] = float("nan")
+    model.save(tmp_path / "nan")  # a valid digest of the NaN weights
+    with pytest.raises(CheckpointError, match=r"weight 'to_code\.bias' holds NaN or infinite values"):
+        genaug.load(tmp_path / "nan")

@@ -1,9 +1,12 @@
 """export: ImageFolder and .npz layouts, manifest, loading back (torchvision, genaug.data.load), same images
-as SyntheticDataset, resuming after an interruption, extending, and refusing foreign or bad input."""
+as SyntheticDataset, resuming after an interruption, extending, refusing foreign or bad input, and overwriting
+only what the previous export wrote (never through a symbolic link). Two exports at once: tests/test_directory_lock.py.
+"""
 
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +16,7 @@ from PIL import Image
 from torchvision.datasets import ImageFolder
 
 import genaug
+from genaug.directory_lock import LOCK_FILE
 from genaug.models.registry import get_family
 from genaug.synthetic import ExportError, SyntheticDataset, export
 from tests.train.tiny import tiny_config
@@ -41,7 +45,7 @@ def as_uint8(images: torch.Tensor) -> torch.Tensor:
 def test_png_export_is_an_image_folder_with_a_manifest(model, tmp_path):
     out = export(model, tmp_path / "syn", n_per_class=3, seed=0, progress=False)
     assert out == tmp_path / "syn"
-    assert sorted(p.name for p in out.iterdir()) == sorted([*CLASSES, "manifest.json"])
+    assert sorted(p.name for p in out.iterdir()) == sorted([*CLASSES, LOCK_FILE, "manifest.json"])  # lock released
     assert sorted(p.name for p in (out / "7").iterdir()) == ["000000.png", "000001.png", "000002.png"]
     with Image.open(out / "7" / "000001.png") as image:
         assert image.mode == "L" and image.size == (16, 16)
@@ -68,7 +72,7 @@ def test_png_export_loads_back_with_the_dataset_images(model, tmp_path):
 def test_npz_export_holds_the_same_images(model, tmp_path):
     path = export(model, tmp_path / "npz", n_per_class=3, seed=5, format="npz", progress=False)
     assert path == tmp_path / "npz" / "synthetic.npz"
-    assert sorted(p.name for p in path.parent.iterdir()) == ["manifest.json", "synthetic.npz"]
+    assert sorted(p.name for p in path.parent.iterdir()) == [LOCK_FILE, "manifest.json", "synthetic.npz"]
     with np.load(path, allow_pickle=False) as arrays:
         assert arrays["x"].shape == (30, 1, 16, 16) and arrays["x"].dtype == np.uint8
         assert arrays["y"].tolist() == [k for k in range(10) for _ in range(3)]
@@ -210,3 +214,111 @@ def test_loaders_order_classes_by_folder_name(tmp_path):
         assert image.mode == "RGB"
     synthetic = SyntheticDataset(model, n_per_class=2)
     assert torch.equal(loaded.images[:2], as_uint8(torch.stack([synthetic[2][0], synthetic[3][0]])))  # "ant"
+
+
+def test_a_class_name_too_long_for_the_file_system_is_refused_before_anything_is_written(tmp_path):
+    for long_name, size in [("a" * 256, 256), ("é" * 128, 256)]:  # 255 bytes is the limit, not 255 characters
+        model = untrained([long_name, "b"], tmp_path / "run")
+        with pytest.raises(ExportError, match=f"cannot be a folder name \\({size} bytes long.*format='npz'"):
+            export(model, tmp_path / "out", n_per_class=1, progress=False)
+        assert not (tmp_path / "out").exists()
+        path = export(model, tmp_path / "npz", n_per_class=2, format="npz", overwrite=True, progress=False)
+        assert genaug.data.load(path).classes == [long_name, "b"]
+
+
+def test_lock_files_are_not_export_content(model, tmp_path):
+    out = tmp_path / "syn"
+    out.mkdir()
+    (out / LOCK_FILE).touch()  # left by an earlier writer of this folder (an unlocked lock file is harmless)
+    export(model, out, n_per_class=2, progress=False)
+    assert len(genaug.data.load(out)) == len(ImageFolder(str(out))) == 20
+    assert LOCK_FILE not in (out / "manifest.json").read_text()
+    (out.parent / "other").mkdir()
+    (out.parent / "other" / LOCK_FILE).touch()
+    (out.parent / "other" / "cat.png").touch()
+    with pytest.raises(ExportError, match="not empty and holds no manifest.json"):
+        export(model, out.parent / "other", n_per_class=1, progress=False)
+
+
+@pytest.fixture
+def precious(tmp_path) -> Path:
+    """A folder outside any export holding files named like exported images."""
+    folder = tmp_path / "precious"
+    folder.mkdir()
+    for name in ("000000.png", "000001.png", "000002.png"):
+        (folder / name).write_bytes(b"keep me")
+    return folder
+
+
+def untouched(folder: Path) -> bool:
+    return sorted(p.name for p in folder.iterdir()) == ["000000.png", "000001.png", "000002.png"]
+
+
+def test_overwrite_deletes_only_the_images_the_old_manifest_lists(model, tmp_path):
+    out = export(model, tmp_path / "syn", n_per_class=3, seed=0, progress=False)
+    mine = {"000099.png": b"beyond the export's 3 images", "0000001.png": b"not a name export gives"}
+    for name, content in mine.items():
+        (out / "0" / name).write_bytes(content)
+    export(model, out, n_per_class=2, seed=1, overwrite=True, progress=False)
+    assert sorted(p.name for p in (out / "0").iterdir()) == sorted(["000000.png", "000001.png", *mine])
+    assert all((out / "0" / name).read_bytes() == content for name, content in mine.items())
+    assert sorted(p.name for p in (out / "1").iterdir()) == ["000000.png", "000001.png"]
+
+
+def test_a_symlinked_class_folder_is_never_followed(model, tmp_path, precious):
+    out = export(model, tmp_path / "syn", n_per_class=3, seed=0, progress=False)
+    shutil.rmtree(out / "3")
+    (out / "3").symlink_to(precious, target_is_directory=True)
+    for arguments in ({"seed": 1, "overwrite": True}, {"seed": 0, "n_per_class": 4}):  # replace, or extend
+        with pytest.raises(ExportError, match="syn/3 is a symbolic link; genaug never follows links"):
+            export(model, out, **{"n_per_class": 3, **arguments}, progress=False)
+        assert untouched(precious)
+        assert len(list((out / "0").iterdir())) == 3  # checked whole before anything is deleted
+
+
+def test_a_symlinked_image_is_never_followed(model, tmp_path, precious):
+    out = export(model, tmp_path / "syn", n_per_class=3, seed=0, progress=False)
+    (out / "5" / "000001.png").unlink()
+    (out / "5" / "000001.png").symlink_to(precious / "000001.png")
+    with pytest.raises(ExportError, match="000001.png is a symbolic link"):
+        export(model, out, n_per_class=4, seed=0, progress=False)  # would keep the link as an exported image
+    assert untouched(precious)
+
+
+def edit_manifest(out: Path, edit) -> None:
+    record = manifest(out)
+    edit(record)
+    (out / "manifest.json").write_text(json.dumps(record))
+
+
+def test_a_manifest_edited_to_list_a_linked_class_is_refused(model, tmp_path, precious):
+    out = export(model, tmp_path / "syn", n_per_class=3, seed=0, progress=False)
+    (out / "extra").symlink_to(precious, target_is_directory=True)
+    edit_manifest(out, lambda record: (record["classes"].append("extra"), record["counts"].update(extra=3)))
+    with pytest.raises(ExportError, match="syn/extra is a symbolic link"):
+        export(model, out, n_per_class=2, seed=1, overwrite=True, progress=False)
+    assert untouched(precious)
+
+
+def rename_class(record: dict, new: str) -> None:
+    record["classes"][0] = new
+    record["counts"] = {new: record["counts"].pop("0"), **record["counts"]}
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (lambda record: record["counts"].update({"../precious": 3}), "does not give one image count for each"),
+        (lambda record: rename_class(record, "../precious"), "lists class '../precious', which names no folder"),
+        (lambda record: rename_class(record, ".."), "lists class '..', which names no folder"),
+        (lambda record: rename_class(record, "/tmp/x"), "lists class '/tmp/x', which names no folder"),
+        (lambda record: record["counts"].update({"0": -1}), "gives class '0' a bad image count \\(count must"),
+    ],
+    ids=["extra count", "parent folder", "dot dot", "absolute path", "negative count"],
+)
+def test_a_manifest_naming_anything_outside_the_export_is_refused(model, tmp_path, precious, edit, message):
+    out = export(model, tmp_path / "syn", n_per_class=3, seed=0, progress=False)
+    edit_manifest(out, edit)
+    with pytest.raises(ExportError, match=f"manifest.json {message}.*edited or damaged"):
+        export(model, out, n_per_class=2, seed=1, overwrite=True, progress=False)
+    assert untouched(precious) and len(list((out / "0").iterdir())) == 3

@@ -14,6 +14,8 @@ import pytest
 import torch
 
 import genaug
+import genaug.train.trainer
+from genaug.data import ImageSet
 from genaug.errors import CheckpointError, TrainingDivergedError
 from genaug.models.registry import get_family
 from genaug.train import Trainer, TrainerConfig
@@ -80,6 +82,85 @@ def test_resume_refuses_a_different_run(digits16, tmp_path):
     other = tiny_config("cgan", latent_dim=12)
     with pytest.raises(CheckpointError, match="differs in \\['model'\\]"):
         Trainer(TrainerConfig(**settings), tmp_path / "run").fit(digits16, other)
+
+
+@pytest.mark.parametrize(
+    ("change", "named"),
+    [
+        (lambda d: d.subset(list(range(1000))), r"num_images \(recorded: 1797, now: 1000\)"),
+        (lambda d: ImageSet(255 - d.images, d.labels, d.classes), r"the images \(a sample of 64\)"),
+        (lambda d: ImageSet(d.images, d.labels.roll(1), d.classes), "the labels"),
+        (lambda d: d.subset(torch.arange(len(d)).flip(0)), "the labels .*the images"),  # same set, other order
+    ],
+    ids=["fewer", "other_pixels", "other_labels", "reordered"],
+)
+def test_resume_refuses_other_training_data(digits16, tmp_path, change, named):
+    run(digits16, tmp_path / "run", steps=2)
+    with pytest.raises(CheckpointError, match=f"training data differs.*{named}.*overwrite=true"):
+        run(change(digits16), tmp_path / "run", steps=4, resume=True)
+    assert genaug.models.io.read_config(tmp_path / "run")["training"]["step"] == 2  # the run is left as it was
+    run(change(digits16), tmp_path / "run", steps=1, overwrite=True)
+
+
+def test_the_training_record_holds_the_data_fingerprint(digits16, tmp_path):
+    run(digits16, tmp_path / "run", steps=1)
+    data = genaug.models.io.read_config(tmp_path / "run")["training"]["data"]
+    assert (data["num_images"], data["image_shape"], data["classes"]) == (1797, [1, 16, 16], digits16.classes)
+    assert {"labels_sha256", "sampled_images_sha256"} <= set(data)
+
+
+def test_resume_refuses_a_changed_seed(digits16, tmp_path):
+    run(digits16, tmp_path / "run", steps=2, seed=0)
+    with pytest.raises(CheckpointError, match=r"trained with seed=0 and this one asks for seed=1.*resume with seed=0"):
+        run(digits16, tmp_path / "run", steps=4, seed=1, resume=True)
+    run(digits16, tmp_path / "run", steps=4, seed=0, resume=True)
+    assert genaug.models.io.read_config(tmp_path / "run")["training"]["seed"] == 0
+
+
+def test_images_seen_counts_every_segment_at_its_batch_size(digits16, tmp_path):
+    out = tmp_path / "run"
+    run(digits16, out, steps=2, batch_size=16)
+    run(digits16, out, steps=4, batch_size=8, resume=True)
+    assert genaug.models.io.read_config(out)["training"]["images_seen"] == 2 * 16 + 2 * 8
+    run(digits16, out, steps=5, batch_size=4, resume=True)
+    training = genaug.models.io.read_config(out)["training"]
+    assert (training["step"], training["images_seen"], training["batch_size"]) == (5, 2 * 16 + 2 * 8 + 4, 4)
+
+
+def metrics_steps(out) -> list[int]:
+    with open(out / "metrics.csv") as f:
+        return [int(r["step"]) for r in csv.DictReader(f)]
+
+
+def test_a_malformed_last_metrics_row_is_dropped_with_a_warning(digits16, tmp_path):
+    out = tmp_path / "run"
+    run(digits16, out, steps=2)
+    with open(out / "metrics.csv", "ab") as f:
+        f.write(b"\0\0\0\0")  # what a crash mid-write can leave (a file system's zero-filled block)
+    with pytest.warns(UserWarning, match=r"metrics.csv, line 4: dropped the malformed last row"):
+        run(digits16, out, steps=4, resume=True)
+    assert metrics_steps(out) == [1, 2, 3, 4]
+
+
+def test_a_malformed_metrics_row_before_the_last_names_the_file_and_line(digits16, tmp_path):
+    out = tmp_path / "run"
+    run(digits16, out, steps=2)
+    lines = (out / "metrics.csv").read_text().splitlines(keepends=True)
+    (out / "metrics.csv").write_text("".join([lines[0], lines[1], "oops,1\n", lines[2]]))
+    with pytest.raises(CheckpointError, match=r"metrics.csv, line 3: 'oops,1' is not a row of metrics.*delete"):
+        run(digits16, out, steps=4, resume=True)
+
+
+def test_sample_grids_are_written_atomically(digits16, tmp_path, monkeypatch):
+    def crash_mid_write(tensor, fp, **kwargs):
+        with open(fp, "wb") as f:
+            f.write(b"\x89PNG half a file")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(genaug.train.trainer, "save_image", crash_mid_write)
+    with pytest.raises(OSError, match="disk full"):
+        run(digits16, tmp_path / "run", steps=2)
+    assert sorted(p.name for p in (tmp_path / "run" / "samples").iterdir()) == []  # nothing half-written
 
 
 def test_divergence_stops_and_keeps_last_good_checkpoint(digits16, tmp_path, monkeypatch):

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from genaug.checks import check_choice, check_int, check_number
+from genaug.models.base import SAMPLING_VERSION
 
 MODES = ("replace", "perturb", "dataset")
 # classical+synthetic (unfiltered) is left out: its filtered version scored at least as well on validation and test
@@ -107,6 +108,7 @@ class BenchConfig:
             settings.pop(row_key)
         if self.mode == "replace":  # replace draws fresh samples per batch (BatchAugment), no longer from a pool
             settings["replace_source"] = "batch"
+        settings["sampling_version"] = SAMPLING_VERSION  # rows from synthetic samples depend on the noise layout
         text = json.dumps({"bench": settings, "data": data_description}, sort_keys=True)
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 

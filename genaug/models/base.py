@@ -25,6 +25,9 @@ MAX_IMAGE_SIZE = 128
 # Noise is drawn for NOISE_BLOCK samples at a time, whatever n and batch_size: sample i depends only on the seed,
 # its label and i, so the first k images of sample(n) are sample(k). 64 matches genaug.synthetic's chunks.
 NOISE_BLOCK = 64
+# Which images a seed gives: bumped whenever the same seed and model give other images (2: noise in NOISE_BLOCK
+# blocks). Exports and benchmark results record it, so files of two layouts are never mixed.
+SAMPLING_VERSION = 2
 # The most bytes of images one sample() call returns (2 GiB of float32: about 680,000 images of 1x28x28, 43,000
 # of 3x64x64); more is refused up front rather than exhausting memory late. Stream larger counts instead.
 MAX_SAMPLE_BYTES = 2 * 1024**3

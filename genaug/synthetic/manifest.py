@@ -13,7 +13,7 @@ from typing import Any
 from genaug.atomic import atomic_write_text
 from genaug.checks import check_int
 from genaug.errors import ExportError
-from genaug.models.base import GenerativeModel
+from genaug.models.base import SAMPLING_VERSION, GenerativeModel
 from genaug.synthetic.chunks import CHUNK_SIZE
 from genaug.synthetic.folder_names import folder_name_problem
 from genaug.version import __version__
@@ -22,7 +22,9 @@ MANIFEST_FILE = "manifest.json"
 FORMATS = ("png", "npz")
 KIND = "genaug-export"
 # what must match for an export to be resumed: together they fix the content of every file
-IDENTITY = ("format", "seed", "checkpoint_sha256", "chunk_size", "classes", "image_shape")
+IDENTITY = ("format", "seed", "checkpoint_sha256", "chunk_size", "sampling_version", "classes", "image_shape")
+# manifests written before sampling_version was recorded used the first noise layout
+ASSUMED = {"sampling_version": 1}
 
 
 def new_manifest(model: GenerativeModel, seed: int, fmt: str, counts: list[int]) -> dict[str, Any]:
@@ -44,6 +46,7 @@ def new_manifest(model: GenerativeModel, seed: int, fmt: str, counts: list[int])
         "counts": dict(zip(model.classes, counts, strict=True)),
         "total": sum(counts),
         "chunk_size": CHUNK_SIZE,
+        "sampling_version": SAMPLING_VERSION,
         "genaug_version": __version__,
         "complete": False,
     }
@@ -67,6 +70,8 @@ def read_manifest(out_dir: Path) -> dict[str, Any] | None:
         record = json.loads(path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as e:
         raise ExportError(f"{path} is not valid JSON ({e}); remove it or choose another out_dir") from None
+    if isinstance(record, dict):
+        record = {**ASSUMED, **record}
     required = {*IDENTITY, "kind", "counts"}
     if not isinstance(record, dict) or record.get("kind") != KIND or not required <= set(record):
         raise ExportError(

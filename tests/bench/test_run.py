@@ -14,6 +14,7 @@ from genaug.bench import BALANCED_ARMS, BenchConfig, Benchmark, ResultsMismatchE
 from genaug.bench.arms import ArmInputs
 from genaug.bench.run import QUALITY_KEY, RESULT_KEY
 from genaug.errors import DataError
+from genaug.models.base import SAMPLING_VERSION
 from tests.train.tiny import tiny_config
 
 TINY_BENCH = dict(
@@ -175,7 +176,7 @@ def test_a_minimum_of_epochs_adds_steps_at_larger_budgets(tmp_path, digits):
 def test_a_minimum_of_epochs_changes_the_fingerprint_only_when_set():
     data = {"data_source": "digits"}
     unset = BenchConfig(generator_min_epochs=None).fingerprint(data)
-    assert unset == "0cf3b56940b80ecc"  # as before the setting existed: earlier results directories stay resumable
+    assert unset == _fingerprint_before(BenchConfig(generator_min_epochs=None), data)  # as before the setting
     assert BenchConfig(generator_min_epochs={"cvae": 150}).fingerprint(data) != unset
     recorded = dataclasses.asdict(BenchConfig(generator_min_epochs=None))
     del recorded["generator_min_epochs"]  # as recorded by a run from before the setting
@@ -189,17 +190,23 @@ def test_generator_steps_must_cover_every_family():
         BenchConfig(families=["cvae", "ae"], generator_steps={"cvae": 100})
 
 
-def test_replace_mode_results_of_the_pool_era_are_not_resumed():
-    """Replace now draws fresh samples per batch (BatchAugment) instead of taking them from a pool: a replace-mode
-    run from before has another fingerprint, while perturb-mode runs keep theirs."""
+def test_results_of_another_noise_layout_or_replace_source_are_not_resumed():
+    """Rows from synthetic samples depend on which images a seed gives (SAMPLING_VERSION), and replace mode now
+    draws fresh samples per batch (BatchAugment) instead of taking them from a pool: results recorded before
+    either have another fingerprint and are never mixed with new rows."""
     data = {"data_source": "digits"}
-    assert BenchConfig(mode="replace").fingerprint(data) != _pool_era_fingerprint(BenchConfig(mode="replace"), data)
-    assert BenchConfig(mode="perturb").fingerprint(data) == _pool_era_fingerprint(BenchConfig(mode="perturb"), data)
+    for mode in ("perturb", "replace"):
+        assert BenchConfig(mode=mode).fingerprint(data) != _fingerprint_before(BenchConfig(mode=mode), data, None)
+    perturb = _fingerprint_before(BenchConfig(mode="perturb"), data)
+    assert BenchConfig(mode="perturb").fingerprint(data) == perturb  # perturb has no replace source
+    assert BenchConfig(mode="replace").fingerprint(data) != _fingerprint_before(BenchConfig(mode="replace"), data)
 
 
-def _pool_era_fingerprint(config: BenchConfig, data: dict) -> str:
-    """BenchConfig.fingerprint as it was computed before replace mode went through BatchAugment."""
+def _fingerprint_before(config: BenchConfig, data: dict, sampling_version: int | None = SAMPLING_VERSION) -> str:
+    """BenchConfig.fingerprint without the replace source (and, with None, without the sampling version)."""
     row_keys = ("per_class", "seeds", "families", "arms", "imbalance_ratios", "imbalance_arms", "quality")
     settings = {k: v for k, v in dataclasses.asdict(config).items() if v is not None and k not in row_keys}
+    if sampling_version is not None:
+        settings["sampling_version"] = sampling_version
     text = json.dumps({"bench": settings, "data": data}, sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()[:16]

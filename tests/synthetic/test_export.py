@@ -322,3 +322,16 @@ def test_a_manifest_naming_anything_outside_the_export_is_refused(model, tmp_pat
     with pytest.raises(ExportError, match=f"manifest.json {message}.*edited or damaged"):
         export(model, out, n_per_class=2, seed=1, overwrite=True, progress=False)
     assert untouched(precious) and len(list((out / "0").iterdir())) == 3
+
+
+def test_an_export_of_an_earlier_noise_layout_is_not_extended(model, tmp_path):
+    """The same seed gives other images since sampling draws noise in fixed blocks (SAMPLING_VERSION 2): an export
+    recorded without the version (layout 1) is not extended with images of the new layout, which would mix them."""
+    export(model, tmp_path, n_per_class=2, seed=0, progress=False)
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    assert manifest["sampling_version"] == 2
+    del manifest["sampling_version"]  # as written by an earlier genaug
+    (tmp_path / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(ExportError, match=r"sampling_version 1 there, 2 here.*overwrite=True"):
+        export(model, tmp_path, n_per_class=3, seed=0, progress=False)
+    export(model, tmp_path, n_per_class=3, seed=0, progress=False, overwrite=True)

@@ -26,7 +26,7 @@ from genaug.data.labels import encode_labels
 from genaug.data.load import checked_size
 from genaug.data.pixels import conform
 from genaug.data.problems import LoadNotes
-from genaug.data.torch_dataset import dataset_image_to_batch, plain_label
+from genaug.data.torch_dataset import dataset_image_to_batch, dataset_length, plain_label
 from genaug.errors import DataError
 
 READ_BATCH = 256  # images per DataLoader batch when reading a StreamingData into memory
@@ -50,12 +50,7 @@ class StreamingData(Dataset):
         channels: int | None = None,
         classes: Sequence[str] | None = None,
     ):
-        try:
-            n = len(dataset)
-        except TypeError as e:
-            raise DataError(f"{type(dataset).__name__} has no len(); StreamingData needs a map-style Dataset") from e
-        if n == 0:
-            raise DataError(f"{type(dataset).__name__} is empty (len 0)")
+        n = dataset_length(dataset, "StreamingData")
         if channels not in (None, 1, 3):
             raise DataError(f"channels must be None, 1 or 3, got {channels!r}")
         self.dataset = dataset

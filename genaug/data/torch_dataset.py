@@ -22,14 +22,20 @@ from genaug.data.problems import LoadNotes
 from genaug.errors import DataError
 
 
-def decode_dataset(dataset: Dataset, classes: Sequence[object] | None) -> Decoded:
-    """Read every item of `dataset` once, in index order."""
+def dataset_length(dataset: Dataset, reader: str) -> int:
+    """``len(dataset)``, which must exist and be positive (``reader`` names who needs it, for the message)."""
     try:
         n = len(dataset)
     except TypeError as e:
-        raise DataError(f"{type(dataset).__name__} has no len(); genaug needs a map-style Dataset") from e
+        raise DataError(f"{type(dataset).__name__} has no len(); {reader} needs a map-style Dataset") from e
     if n == 0:
         raise DataError(f"{type(dataset).__name__} is empty (len 0)")
+    return n
+
+
+def decode_dataset(dataset: Dataset, classes: Sequence[object] | None) -> Decoded:
+    """Read every item of `dataset` once, in index order."""
+    n = dataset_length(dataset, "genaug")
     if classes is None:
         classes = getattr(dataset, "classes", None)
     notes = LoadNotes()

@@ -66,14 +66,15 @@ class TransformedImages(Dataset):
         return self.transform(*self.images[i])
 
 
-def trained_model(family: str, checkpoint: str | None, steps: int) -> GenerativeModel:
-    """The checkpoint given, or a default-size model trained for ``steps`` steps on MNIST-5k."""
+def trained_model(family: str, checkpoint: str | None, steps: int, **size: int) -> GenerativeModel:
+    """The checkpoint given, or a model of the default recipe size (or ``size``) trained for ``steps`` steps on
+    MNIST-5k."""
     if checkpoint:
         return genaug.load(checkpoint)
-    out = RESULTS / "augment_speed_runs" / family
+    out = RESULTS / "augment_speed_runs" / "-".join([family, *(f"{k}{v}" for k, v in size.items())])
     every = {"sample_every": 10**9, "checkpoint_every": 10**9}
     quiet = {"progress": False, "tensorboard": False, "overwrite": True}
-    return genaug.fit("mnist5k", family=family, steps=steps, out=out, **quiet, **every)
+    return genaug.fit("mnist5k", family=family, steps=steps, out=out, **quiet, **every, **size)
 
 
 def loader(images: ImageSet, transform: v2.Transform, workers: int, shuffle: bool = False) -> DataLoader:
@@ -141,6 +142,7 @@ def main(argv: list[str]) -> None:
     cgan = trained_model("cgan", options.pop("cgan", None), fit_steps)
     ae = trained_model("ae", options.pop("ae", None), fit_steps)
     cvae = trained_model("cvae", options.pop("cvae", None), fit_steps)
+    ae_half = trained_model("ae", None, fit_steps, base_width=16)  # the size genaug-bench trains (published)
     if options:
         valid = "cgan, ae, cvae, fit_steps, epochs, workers, threads"
         raise ValueError(f"unknown option(s) {sorted(options)}; valid: {valid}")
@@ -168,7 +170,7 @@ def main(argv: list[str]) -> None:
         "model.perturb(1 image)": seconds_per_call(lambda: ae.perturb(image[None], 1.0), 300),
     }
     print(calls, flush=True)
-    batch_costs = batch_cost_ms(data, {"cgan": cgan, "cvae": cvae, "ae": ae})
+    batch_costs = batch_cost_ms(data, {"cgan": cgan, "cvae": cvae, "ae": ae, "ae (half width)": ae_half})
     print(batch_costs, flush=True)
 
     classical_float = v2.Compose([classical, to_float])
@@ -180,6 +182,10 @@ def main(argv: list[str]) -> None:
         "classical + BatchAugment(ae, perturb, p=0.5)": (
             classical_float,
             BatchAugment(ae, mode="perturb", p=0.5, strength=0.5, seed=0),
+        ),
+        "classical + BatchAugment(ae of the benchmark's half width, perturb, p=0.5)": (
+            classical_float,
+            BatchAugment(ae_half, mode="perturb", p=0.5, strength=0.5, seed=0),
         ),
     }
     epoch_times: dict[str, list[dict[str, float]]] = {name: [] for name in arms}
@@ -204,7 +210,7 @@ def batch_cost_ms(data: ImageSet, models: dict[str, GenerativeModel]) -> dict[st
     x, y = data.images[:64].float() / 255, data.labels[:64]
     costs = {}
     for family, model in models.items():
-        for mode in ("replace", "perturb") if family != "cgan" else ("replace",):
+        for mode in ("replace", "perturb") if model.family != "cgan" else ("replace",):
             augment = BatchAugment(model, mode=mode, p=1.0, seed=0)
             costs[f"{family}, {mode}"] = round(seconds_per_call(lambda a=augment: a(x, y), 20) * 1e3, 2)
     return costs

@@ -7,11 +7,18 @@ from genaug.baselines.classical import (
     classical_batch_augment,
     classical_transforms,
 )
+from genaug.baselines.label_mixing import MIXES, BatchLabelMix
+from genaug.baselines.policies import POLICIES, BatchPolicyAugment, policy_batch_augment
 
 __all__ = [
+    "MIXES",
+    "POLICIES",
     "BatchClassicalAugment",
+    "BatchLabelMix",
+    "BatchPolicyAugment",
     "ClassicalConfig",
     "classical_albumentations",
     "classical_batch_augment",
     "classical_transforms",
+    "policy_batch_augment",
 ]

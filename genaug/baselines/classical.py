@@ -26,6 +26,7 @@ import torch
 import torch.nn.functional as F
 from torchvision.transforms import v2
 
+from genaug.baselines.batches import check_float_batch
 from genaug.checks import check_choice, check_number
 from genaug.optional import require
 
@@ -189,8 +190,7 @@ class BatchClassicalAugment:
     def __call__(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         """Augment a float batch; ``labels`` are accepted and ignored, so the object is also a batch function
         ``(x, y) -> x`` for ``train_classifier(augment=...)``."""
-        if x.ndim != 4 or not x.is_floating_point():
-            raise ValueError(f"expected a float N x C x H x W batch in [0, 1], got {x.dtype} {tuple(x.shape)}")
+        check_float_batch(x)
         return self.apply(x, self.make_params(len(x), x.shape[2], x.shape[3]))
 
 

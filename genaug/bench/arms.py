@@ -15,10 +15,13 @@ import torch
 
 from genaug.augment import BatchAugment
 from genaug.baselines.classical import classical_batch_augment
+from genaug.baselines.label_mixing import BatchLabelMix
+from genaug.baselines.policies import policy_batch_augment
 from genaug.bench.config import BenchConfig
 from genaug.bench.mixing import BatchTransform, compose, images_only, synthetic_pool, synthetic_top_up
 from genaug.data import ImageSet
 from genaug.filters import ImageFilter, PredictionFilter
+from genaug.metrics.classifier import LabelledBatchTransform
 from genaug.models.base import GenerativeModel
 
 
@@ -28,7 +31,7 @@ class TrainingPlan:
 
     images: torch.Tensor
     labels: torch.Tensor
-    augment: BatchTransform | None = None
+    augment: BatchTransform | LabelledBatchTransform | None = None
     class_weights: torch.Tensor | None = None
 
 
@@ -99,6 +102,15 @@ def _classical_plan(inputs: ArmInputs) -> TrainingPlan:
     return TrainingPlan(inputs.train.images, inputs.train.labels, _classical(inputs))
 
 
+def _policy_plan(inputs: ArmInputs, policy: str) -> TrainingPlan:
+    return TrainingPlan(inputs.train.images, inputs.train.labels, policy_batch_augment(policy, seed=inputs.seed))
+
+
+def _label_mix_plan(inputs: ArmInputs, mix: str) -> TrainingPlan:
+    mixing = BatchLabelMix(mix, inputs.train.num_classes, seed=inputs.seed)
+    return TrainingPlan(inputs.train.images, inputs.train.labels, mixing)
+
+
 def _synthetic_only(inputs: ArmInputs) -> TrainingPlan:
     pool, pool_labels = _pool(inputs)
     return TrainingPlan(pool, pool_labels)
@@ -143,6 +155,36 @@ BALANCED_ARMS = {
     for arm in [
         Arm("real", _real, False, "real images only"),
         Arm("classical", _classical_plan, False, "real images with classical augmentation"),
+        Arm(
+            "trivialaugment",
+            functools.partial(_policy_plan, policy="trivialaugment"),
+            False,
+            "real images with torchvision's TrivialAugmentWide, drawn per image",
+        ),
+        Arm(
+            "randaugment",
+            functools.partial(_policy_plan, policy="randaugment"),
+            False,
+            "real images with torchvision's RandAugment (2 ops, magnitude 9), drawn per image",
+        ),
+        Arm(
+            "autoaugment",
+            functools.partial(_policy_plan, policy="autoaugment"),
+            False,
+            "real images with torchvision's AutoAugment (ImageNet policy), drawn per image",
+        ),
+        Arm(
+            "mixup",
+            functools.partial(_label_mix_plan, mix="mixup"),
+            False,
+            "real images with torchvision's MixUp on each batch (soft labels)",
+        ),
+        Arm(
+            "cutmix",
+            functools.partial(_label_mix_plan, mix="cutmix"),
+            False,
+            "real images with torchvision's CutMix on each batch (soft labels)",
+        ),
         _mixing_arm("real+synthetic", classical=False, description="real + synthetic images"),
         _mixing_arm(
             "classical+synthetic",

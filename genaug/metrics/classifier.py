@@ -38,6 +38,8 @@ def as_float(images: torch.Tensor) -> torch.Tensor:
 
 
 BatchTransform = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]  # (float images, labels) -> float images
+# (float images, labels) -> (float images, labels as class indices N or class probabilities N x K), e.g. MixUp
+LabelledBatchTransform = Callable[[torch.Tensor, torch.Tensor], tuple[torch.Tensor, torch.Tensor]]
 
 CLASSIFIERS: dict[str, type[nn.Module]] = {"small_cnn": SmallCNN, "resnet": SmallResNet}
 
@@ -50,7 +52,7 @@ def train_classifier(
     batch_size: int = 64,
     lr: float = 2e-3,
     seed: int = 0,
-    augment: BatchTransform | None = None,
+    augment: BatchTransform | LabelledBatchTransform | None = None,
     class_weights: torch.Tensor | None = None,
     architecture: str = "small_cnn",
     width: int = 32,
@@ -59,10 +61,13 @@ def train_classifier(
     [0, 1]) with AdamW and one-cycle decay.
 
     ``augment(x, y)`` maps each sampled float batch and its labels to an augmented float batch of the same shape
-    (batch-level, so it stays cheap, e.g. ``classical_batch_augment``). ``class_weights`` (K floats) weight the
-    cross-entropy loss per class, e.g. inverse class frequencies for long-tailed data. ``width`` is the channel
-    count of the first stage (the second has twice as many): 16 trains much faster than 32 on a CPU (README, the
-    genaug-bench runs published in benchmarks/results/).
+    (batch-level, so it stays cheap, e.g. ``classical_batch_augment``), or to a tuple ``(x, y)`` whose labels may
+    be class probabilities N x K (soft labels, e.g. ``BatchLabelMix`` for MixUp / CutMix, or the public
+    ``BatchAugment``): a returned tensor keeps the labels, a returned tuple replaces them. ``class_weights`` (K
+    floats) weight the cross-entropy loss per class, e.g. inverse class frequencies for long-tailed data (with
+    soft labels too: ``classification_loss``). ``width`` is the channel count of the first stage (the second has
+    twice as many): 16 trains much faster than 32 on a CPU (README, the genaug-bench runs published in
+    benchmarks/results/).
     """
     check_choice("architecture", architecture, sorted(CLASSIFIERS))
     if class_weights is not None:
@@ -80,13 +85,42 @@ def train_classifier(
         idx = torch.randint(len(images), (min(batch_size, len(images)),), generator=batches)
         x, y = as_float(images[idx]), labels[idx]
         if augment is not None:
-            x = augment(x, y)
-        loss = F.cross_entropy(model(x.contiguous(memory_format=torch.channels_last)), y, weight=class_weights)
+            x, y = augment_batch(augment, x, y, num_classes)
+        loss = classification_loss(model(x.contiguous(memory_format=torch.channels_last)), y, class_weights)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
         schedule.step()
     return model.eval()
+
+
+def augment_batch(
+    augment: BatchTransform | LabelledBatchTransform, x: torch.Tensor, y: torch.Tensor, num_classes: int
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """The batch and labels after ``augment``: a returned tensor keeps ``y``, a returned tuple ``(x, y)`` brings
+    its own labels (class indices N, or class probabilities N x ``num_classes``)."""
+    out = augment(x, y)
+    if not isinstance(out, tuple):
+        return out, y
+    x, y = out
+    if y.shape not in ((len(x),), (len(x), num_classes)):
+        raise ValueError(
+            f"augment returned labels of shape {tuple(y.shape)} for {len(x)} images: expected class indices "
+            f"({len(x)},) or class probabilities ({len(x)}, {num_classes})"
+        )
+    return x, y
+
+
+def classification_loss(
+    logits: torch.Tensor, targets: torch.Tensor, class_weights: torch.Tensor | None = None
+) -> torch.Tensor:
+    """Cross-entropy for class indices (N) or class probabilities (N x K). With ``class_weights`` it is a mean
+    weighted by each image's (expected) class weight, as torch does for indices, so one-hot probabilities give the
+    same loss as their indices (torch divides by N for probabilities)."""
+    if targets.ndim == 1 or class_weights is None:
+        return F.cross_entropy(logits, targets, weight=class_weights)
+    total = F.cross_entropy(logits, targets, weight=class_weights, reduction="sum")
+    return total / (targets @ class_weights).sum()
 
 
 @torch.no_grad()

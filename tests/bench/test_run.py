@@ -130,6 +130,14 @@ def test_a_budget_larger_than_a_class_names_the_class(tmp_path, digits):
         run(tmp_path, digits, per_class=[500])
 
 
+def test_the_stronger_classical_baselines_run_as_arms(tmp_path, digits):
+    arms = ["real", "classical", "trivialaugment", "randaugment", "autoaugment", "mixup", "cutmix"]
+    out = run(tmp_path, digits, arms=arms, imbalance_arms=[], quality=False)
+    assert [(r["arm"], r["family"], r["mode"]) for r in rows(out)] == [(arm, "", "") for arm in arms]
+    assert not (out / "generators").exists()  # no generator arm: none trained
+    assert "| 4 | cutmix | 1 |" in write_summary(out).read_text()
+
+
 def test_an_unknown_arm_lists_the_valid_ones(tmp_path, digits):
     valid = r"'classical', 'classical\+filtered_synthetic', 'classical\+synthetic'"
     with pytest.raises(ValueError, match=r"unknown arm\(s\) \['gan_magic'\].*" + valid):

@@ -2,7 +2,7 @@
 
 Typical use::
 
-    data = genaug.data.load("mnist5k")  # or "digits", a folder, an .npz, (X, y), a Dataset
+    data = genaug.data.load("mnist5k")  # or "digits", "photos-train", a folder, an .npz, (X, y), a Dataset
     train, test = genaug.data.train_test_split(data, test_size=0.2, seed=0)
     small = genaug.data.per_class_subset(train, 10, seed=0)  # inside the 20-per-class one
 """

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 
 import numpy as np
 
 from genaug.data.arrays import decode_arrays
 from genaug.data.decoded import Decoded
+from genaug.data.photos import SPLITS, photo_patches
 from genaug.optional import require
 
 DIGIT_NAMES = [str(d) for d in range(10)]
@@ -30,7 +32,13 @@ def digits() -> Decoded:
     return decode_arrays(images, bunch.target, DIGIT_NAMES, "digits (scikit-learn load_digits, 8×8)")
 
 
-BUILTINS: dict[str, Callable[[], Decoded]] = {"mnist5k": mnist5k, "digits": digits}
+# photos-train, photos-reference, photos-test: the predefined splits of the photograph patches (genaug/data/photos.py).
+# They are separate names, not one set to split at random, because patches of one block overlap each other.
+BUILTINS: dict[str, Callable[[], Decoded]] = {
+    "mnist5k": mnist5k,
+    "digits": digits,
+    **{f"photos-{split}": partial(photo_patches, split) for split in SPLITS},
+}
 
 
 def builtin_names() -> list[str]:

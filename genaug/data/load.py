@@ -37,9 +37,10 @@ def load(
 ) -> ImageSet:
     """Load `source` into memory as an ImageSet of uint8 images.
 
-    source: a built-in name ("mnist5k", "digits"; built-in names win over folders of the same name, so
-        write "./digits" for a folder), a folder in ImageFolder layout, an .npz with `x` (and `y`,
-        `classes`), a tuple `(X, y)`, an array `X`, a map-style torch Dataset, or an ImageSet.
+    source: a built-in name ("mnist5k", "digits", "photos-train", "photos-reference", "photos-test"; built-in
+        names win over folders of the same name, so write "./digits" for a folder), a folder in ImageFolder
+        layout, an .npz with `x` (and `y`, `classes`), a tuple `(X, y)`, an array `X`, a map-style torch
+        Dataset, or an ImageSet.
     image_size: None keeps the images' size (they must all share one); an int s or (h, w) resizes every
         image by stretching it to that size (antialiased; the aspect ratio is not kept).
     channels: None gives 1 if every image is grayscale, else 3; 1 converts colour to grayscale; 3 repeats

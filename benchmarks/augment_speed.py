@@ -15,6 +15,7 @@ here unless given: ``cgan=DIR`` and ``ae=DIR`` take existing checkpoints (28×28
 
     python -m benchmarks.augment_speed                        # trains the models (a minute), then measures
     python -m benchmarks.augment_speed cgan=runs/mnist-cgan ae=runs/mnist-ae epochs=3 workers=2 threads=1
+    python -m benchmarks.augment_speed threads=2 report=augment_speed_threads2   # beside the published report
 
 ``threads`` (default 1) sets torch's threads in the main process. On 2 cores next to 2 busy workers (and on a
 shared machine), 2 OpenMP threads make each SmallCNN step several times slower than 1 (measured: 0.9 s vs 0.15 s).
@@ -139,12 +140,13 @@ def main(argv: list[str]) -> None:
     epochs = int(options.pop("epochs", 3))
     workers = int(options.pop("workers", 2))
     torch.set_num_threads(int(options.pop("threads", 1)))  # the training loop's; each worker uses 1
+    report_name = options.pop("report", "augment_speed")  # another name keeps the published report
     cgan = trained_model("cgan", options.pop("cgan", None), fit_steps)
     ae = trained_model("ae", options.pop("ae", None), fit_steps)
     cvae = trained_model("cvae", options.pop("cvae", None), fit_steps)
     ae_half = trained_model("ae", None, fit_steps, base_width=16)  # the size genaug-bench trains (published)
     if options:
-        valid = "cgan, ae, cvae, fit_steps, epochs, workers, threads"
+        valid = "cgan, ae, cvae, fit_steps, epochs, workers, threads, report"
         raise ValueError(f"unknown option(s) {sorted(options)}; valid: {valid}")
     data = genaug.data.load("mnist5k")
     to_float = v2.ToDtype(torch.float32, scale=True)
@@ -201,7 +203,7 @@ def main(argv: list[str]) -> None:
     report["generation_cpu_floor_s_per_epoch"] = round(floor, 2)
     report["bank_speedup_ceiling"] = bank_speedup_ceiling(report["per_call_ms"])
     md = markdown(report)
-    write_report("augment_speed", report, md)
+    write_report(report_name, report, md)
     print(md)
 
 

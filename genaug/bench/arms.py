@@ -150,41 +150,24 @@ def _mixing_arm(name: str, classical: bool, description: str, filtered: bool = F
     return Arm(name, plan, True, description, uses_mode=True)
 
 
+# the stronger classical baselines, each alone on the real subset (genaug.baselines)
+POLICY_ARMS = {
+    "trivialaugment": "real images with torchvision's TrivialAugmentWide, drawn per image",
+    "randaugment": "real images with torchvision's RandAugment (2 ops, magnitude 9), drawn per image",
+    "autoaugment": "real images with torchvision's AutoAugment (ImageNet policy), drawn per image",
+}
+MIX_ARMS = {
+    "mixup": "real images with torchvision's MixUp on each batch (soft labels)",
+    "cutmix": "real images with torchvision's CutMix on each batch (soft labels)",
+}
+
 BALANCED_ARMS = {
     arm.name: arm
     for arm in [
         Arm("real", _real, False, "real images only"),
         Arm("classical", _classical_plan, False, "real images with classical augmentation"),
-        Arm(
-            "trivialaugment",
-            functools.partial(_policy_plan, policy="trivialaugment"),
-            False,
-            "real images with torchvision's TrivialAugmentWide, drawn per image",
-        ),
-        Arm(
-            "randaugment",
-            functools.partial(_policy_plan, policy="randaugment"),
-            False,
-            "real images with torchvision's RandAugment (2 ops, magnitude 9), drawn per image",
-        ),
-        Arm(
-            "autoaugment",
-            functools.partial(_policy_plan, policy="autoaugment"),
-            False,
-            "real images with torchvision's AutoAugment (ImageNet policy), drawn per image",
-        ),
-        Arm(
-            "mixup",
-            functools.partial(_label_mix_plan, mix="mixup"),
-            False,
-            "real images with torchvision's MixUp on each batch (soft labels)",
-        ),
-        Arm(
-            "cutmix",
-            functools.partial(_label_mix_plan, mix="cutmix"),
-            False,
-            "real images with torchvision's CutMix on each batch (soft labels)",
-        ),
+        *(Arm(name, functools.partial(_policy_plan, policy=name), False, what) for name, what in POLICY_ARMS.items()),
+        *(Arm(name, functools.partial(_label_mix_plan, mix=name), False, what) for name, what in MIX_ARMS.items()),
         _mixing_arm("real+synthetic", classical=False, description="real + synthetic images"),
         _mixing_arm(
             "classical+synthetic",

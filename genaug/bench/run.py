@@ -23,7 +23,7 @@ from genaug.bench.results import ResultsFile, claim_directory
 from genaug.bench.scenarios import Scenario, scenarios
 from genaug.bench.workers import run_in_workers
 from genaug.checks import check_int
-from genaug.data import ImageSet, train_test_split
+from genaug.data import ImageSet, builtin_of, predefined_splits, train_test_split
 from genaug.errors import DataError
 from genaug.metrics import generator_quality, predict, train_classifier
 from genaug.models.base import EncodingModel, GenerativeModel
@@ -67,10 +67,38 @@ def check_perturb_families(config: BenchConfig, arms: list[Arm]) -> None:
         )
 
 
+def check_held_out(
+    data: ImageSet, reference: ImageSet | None, test: ImageSet | None
+) -> tuple[ImageSet, ImageSet] | None:
+    """(reference, test) when given (both, with ``data``'s classes and image shape); a built-in set with
+    predefined splits must come with them."""
+    if reference is None and test is None:
+        name = builtin_of(data.source)
+        splits = predefined_splits(name) if name is not None else None
+        if splits is not None:
+            raise ValueError(
+                f"{name} has predefined held-out parts ({splits['reference']}, {splits['test']}): pass them as "
+                "reference= and test= (genaug-bench does), since a random split would put overlapping patches "
+                "on both sides"
+            )
+        return None
+    if reference is None or test is None:
+        raise ValueError("pass both reference= and test= (held-out sets), or neither to split data at random")
+    for held in (reference, test):
+        if held.classes != data.classes or held.image_shape != data.image_shape:
+            raise ValueError(
+                f"held-out set {held.source} has classes {held.classes} and shape {held.image_shape}; the data "
+                f"has {data.classes} and {data.image_shape}: load both the same way"
+            )
+    return reference, test
+
+
 class Benchmark:
     """Runs (or resumes) the benchmark of ``config`` on ``data``, writing into ``out``.
 
-    ``workers`` > 1 measures that many labelled subsets at a time, in separate processes that share the CPU
+    ``reference`` and ``test`` are held-out sets to use instead of splitting ``data`` (then the pool of labelled
+    subsets); a built-in set with predefined splits (``genaug.data.predefined_splits``, e.g. ``photos-train``)
+    needs them. ``workers`` > 1 measures that many labelled subsets at a time, in separate processes that share the CPU
     threads (on 2 cores, 2 workers of one thread each do about 1.3x the work of one process of two threads). A
     result depends on the threads it was computed with, so a run is reproduced with the same ``workers``.
     """
@@ -83,6 +111,8 @@ class Benchmark:
         model_configs: dict[str, Any] | None = None,
         progress: bool = True,
         workers: int = 1,
+        reference: ImageSet | None = None,
+        test: ImageSet | None = None,
     ):
         check_int("workers", workers, minimum=1)
         self.config, self.data, self.out, self.progress, self.workers = config, data, Path(out), progress, workers
@@ -95,8 +125,14 @@ class Benchmark:
         # every generator config given, run or not: leaving a family out of bench.families (a row selection, like
         # bench.per_class) keeps the results' fingerprint, so its finished rows stay usable
         self.generator_settings = {f: repr(c) for f, c in {**configs, **self.model_configs}.items()}
-        rest, self.test = train_test_split(data, test_size=config.test_size, seed=config.split_seed)
-        self.pool, self.reference_set = train_test_split(rest, test_size=config.reference_size, seed=config.split_seed)
+        self.held_out = check_held_out(data, reference, test)
+        if self.held_out is not None:
+            self.pool, self.reference_set, self.test = data, *self.held_out
+        else:
+            rest, self.test = train_test_split(data, test_size=config.test_size, seed=config.split_seed)
+            self.pool, self.reference_set = train_test_split(
+                rest, test_size=config.reference_size, seed=config.split_seed
+            )
         check_budgets(config, self.pool)
 
     def description(self) -> dict[str, Any]:
@@ -107,6 +143,8 @@ class Benchmark:
             "classes": self.data.classes,
             "image_shape": list(self.data.image_shape),
             "generators": self.generator_settings,
+            # only when given, so the fingerprints of runs that split their data stay as they were
+            **({"held_out": [held.source for held in self.held_out]} if self.held_out is not None else {}),
         }
 
     def run(self) -> Path:

@@ -12,19 +12,31 @@ from omegaconf import DictConfig
 from genaug.bench import Benchmark, write_summary
 from genaug.bench.machine import describe_machine
 from genaug.cli.recipes import recipes_dir
+from genaug.data import predefined_splits
 
 
 @hydra.main(config_path=recipes_dir(), config_name="bench", version_base="1.3")
 def main(cfg: DictConfig) -> None:
     start = time.perf_counter()
     data = instantiate(cfg.data)
+    held_out = {part: instantiate(cfg.data, source=name) for part, name in held_out_sources(cfg.data).items()}
     bench = instantiate(cfg.bench, _convert_="all")
     models = {family: instantiate(model, _convert_="all") for family, model in cfg.models.items()}
     print(data.summary())
-    out = Benchmark(bench, data, cfg.out, models, progress=cfg.progress, workers=cfg.workers).run()
+    for part, held in held_out.items():
+        print(f"{part}: the predefined split {held.source}")
+    benchmark = Benchmark(bench, data, cfg.out, models, progress=cfg.progress, workers=cfg.workers, **held_out)
+    out = benchmark.run()
     summary = write_summary(out, header(HydraConfig.get().overrides.task, time.perf_counter() - start))
     print(summary.read_text())
     print(f"results: {out / 'results.csv'}; summary: {summary}")
+
+
+def held_out_sources(data: DictConfig) -> dict[str, str]:
+    """The built-in names of the predefined reference and test parts of the data recipe's source, if it has them
+    (loaded the same way as the data: same image_size and channels)."""
+    source = data.get("source")
+    return (predefined_splits(source) or {}) if isinstance(source, str) else {}
 
 
 def header(overrides: list[str], seconds: float) -> str:

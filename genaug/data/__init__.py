@@ -7,7 +7,7 @@ Typical use::
     small = genaug.data.per_class_subset(train, 10, seed=0)  # inside the 20-per-class one
 """
 
-from genaug.data.builtin import builtin_names
+from genaug.data.builtin import builtin_names, builtin_of, predefined_splits
 from genaug.data.imageset import ImageSet
 from genaug.data.load import load
 from genaug.data.problems import DataWarning, SkippedFile
@@ -20,8 +20,10 @@ __all__ = [
     "SkippedFile",
     "StreamingData",
     "builtin_names",
+    "builtin_of",
     "load",
     "long_tailed_subset",
     "per_class_subset",
+    "predefined_splits",
     "train_test_split",
 ]

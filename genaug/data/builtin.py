@@ -41,6 +41,24 @@ BUILTINS: dict[str, Callable[[], Decoded]] = {
 }
 
 
+# Built-in sets that come with their own held-out parts: a benchmark (or any evaluation) must use these instead of
+# splitting the set at random, which would put overlapping patches on both sides.
+PREDEFINED_SPLITS: dict[str, dict[str, str]] = {
+    "photos-train": {"reference": "photos-reference", "test": "photos-test"},
+}
+
+
+def predefined_splits(name: str) -> dict[str, str] | None:
+    """The built-in names of the held-out parts (``"reference"``, ``"test"``) of built-in set ``name``, or None."""
+    return PREDEFINED_SPLITS.get(name)
+
+
+def builtin_of(source: str) -> str | None:
+    """The built-in name an ImageSet's ``source`` description starts with (None for a user's data)."""
+    name = source.split(" ", 1)[0]
+    return name if name in BUILTINS else None
+
+
 def builtin_names() -> list[str]:
     """Names `genaug.data.load` accepts for the built-in data sets."""
     return sorted(BUILTINS)

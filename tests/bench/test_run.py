@@ -10,6 +10,7 @@ import json
 import pytest
 import torch
 
+import genaug
 from genaug.bench import BALANCED_ARMS, BenchConfig, Benchmark, ResultsMismatchError, write_summary
 from genaug.bench.arms import ArmInputs
 from genaug.bench.run import QUALITY_KEY, RESULT_KEY
@@ -218,3 +219,20 @@ def _fingerprint_before(config: BenchConfig, data: dict, sampling_version: int |
         settings["sampling_version"] = sampling_version
     text = json.dumps({"bench": settings, "data": data}, sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def test_a_set_with_predefined_splits_is_measured_on_them_never_split_at_random(tmp_path):
+    """photos-train's patches overlap within the split: the benchmark takes photos-reference and photos-test as
+    its held-out parts (as genaug-bench does), and refuses to split photos-train at random."""
+    train, reference, test = (genaug.data.load(f"photos-{part}") for part in ("train", "reference", "test"))
+    settings = BenchConfig(**{**TINY_BENCH, "imbalance_ratios": [], "arms": ["real"], "families": []})
+    with pytest.raises(ValueError, match=r"photos-train has predefined held-out parts.*reference= and test="):
+        Benchmark(settings, train, tmp_path / "random")
+    with pytest.raises(ValueError, match="pass both reference= and test="):
+        Benchmark(settings, train, tmp_path / "half", test=test)
+    bench = Benchmark(settings, train, tmp_path / "held", reference=reference, test=test)
+    assert bench.pool is train and bench.test is test and bench.reference_set is reference
+    assert bench.description()["held_out"] == [reference.source, test.source]
+    assert "held_out" not in Benchmark(settings, genaug.data.load("digits"), tmp_path / "d").description()
+    (row,) = rows(bench.run())
+    assert row["arm"] == "real" and 0.0 <= float(row["accuracy"]) <= 1.0

@@ -61,3 +61,14 @@ def test_runs_on_a_user_image_folder(tmp_path, digits):
 def test_bad_settings_are_explained(tmp_path, override, message):
     done = genaug_bench("bench=quick", "data=digits", f"out={tmp_path}", override)
     assert done.returncode != 0 and message in done.stderr
+
+
+def test_the_photos_recipe_is_measured_on_its_predefined_splits(tmp_path):
+    done = genaug_bench(
+        "bench=quick", "data=photos", f"out={tmp_path}", "progress=false", "workers=1", "bench.per_class=[3]",
+        "bench.seeds=1", "bench.arms=[real,classical]", "bench.classifier_steps=3",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "reference: the predefined split photos-reference" in done.stdout
+    assert "test: the predefined split photos-test" in done.stdout
+    assert (tmp_path / "results.csv").read_text().count("\n") == 1 + 2

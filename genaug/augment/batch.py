@@ -20,8 +20,10 @@ import torch
 from torch import nn
 
 from genaug.augment.core import check_mode, synthesize
+from genaug.augment.image_types import from_unit_float
 from genaug.augment.modes import AugmentSettings
 from genaug.filters import ImageFilter, check_filter
+from genaug.metrics.classifier import as_float
 from genaug.models.base import GenerativeModel, make_generator
 from genaug.models.inputs import fit_to_shape
 from genaug.models.io import load
@@ -91,7 +93,7 @@ class BatchAugment(nn.Module):
         if self.model.device != images.device:
             self.model.to(images.device)
         index = torch.nonzero(chosen).flatten().to(images.device)
-        real = _unit_float(images[index])
+        real = as_float(images[index])
         synthetic, accepted = synthesize(
             self.model,
             self.settings.mode,
@@ -105,7 +107,8 @@ class BatchAugment(nn.Module):
         )
         keep = accepted.to(images.device)
         out = images.clone()
-        out[index[keep]] = _like(fit_to_shape(synthetic[keep.to(synthetic.device)], real.shape[1:]), images)
+        fitted = fit_to_shape(synthetic[keep.to(synthetic.device)], real.shape[1:]).to(images.device).clamp(0.0, 1.0)
+        out[index[keep]] = from_unit_float(fitted, images.dtype)
         return out, labels
 
     def _class_indices(self, labels: torch.Tensor, images: torch.Tensor) -> torch.Tensor:
@@ -147,15 +150,3 @@ class BatchAugment(nn.Module):
         s = self.settings
         options = "".join(f", {k}={v!r}" for k, v in self.sampling_options.items())
         return f"mode={s.mode!r}, p={s.p}, strength={s.strength}, filter={self.filter!r}, redraws={s.redraws}{options}"
-
-
-def _unit_float(images: torch.Tensor) -> torch.Tensor:
-    return images.float() / 255.0 if images.dtype == torch.uint8 else images.float()
-
-
-def _like(images: torch.Tensor, reference: torch.Tensor) -> torch.Tensor:
-    """Float images in [0, 1] in ``reference``'s dtype and device."""
-    images = images.to(reference.device).clamp(0.0, 1.0)
-    if reference.dtype == torch.uint8:
-        return images.mul(255.0).round_().to(torch.uint8)
-    return images.to(reference.dtype)

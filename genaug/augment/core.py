@@ -93,9 +93,9 @@ def synthesize(
         rejected = torch.nonzero(~accepted).flatten()
         if len(rejected) == 0:
             break
-        on_device = rejected.to(synthetic.device)
-        again = make(model, images[on_device], labels[rejected.to(labels.device)], strength, generator, options)
-        passed = keep_mask(keep, again, labels[rejected.to(labels.device)]).cpu()
+        on_device, their_labels = rejected.to(synthetic.device), labels[rejected.to(labels.device)]
+        again = make(model, images[on_device], their_labels, strength, generator, options)
+        passed = keep_mask(keep, again, their_labels).cpu()
         synthetic[on_device[passed.to(synthetic.device)]] = again[passed.to(again.device)]
         accepted[rejected[passed]] = True
     return synthetic, accepted

@@ -54,7 +54,7 @@ class ImageFormat:
         """A float 1×C'×H'×W' batch in [0, 1] (any channels, size, device) in this format, like ``like``."""
         batch = fit_to_shape(images.float(), (self.channels, self.height, self.width))[0]  # C x H x W
         if self.kind == "tensor":
-            out = _from_unit_float(batch.to(like.device), self.dtype)
+            out = from_unit_float(batch.to(like.device), self.dtype)
             return tv_tensors.wrap(out, like=like) if isinstance(like, tv_tensors.Image) else out
         pixels = batch.cpu().permute(1, 2, 0).numpy()  # H x W x C, float in [0, 1]
         if self.kind == "numpy":
@@ -72,7 +72,8 @@ def _to_uint8(pixels: np.ndarray) -> np.ndarray:
     return np.rint(pixels * 255.0).astype(np.uint8)
 
 
-def _from_unit_float(batch: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
+def from_unit_float(batch: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
+    """Float images in [0, 1] as ``dtype``: uint8 rounded to 0..255, a float dtype as they are."""
     if dtype == torch.uint8:
         return batch.mul(255.0).round_().to(torch.uint8)
     return batch.to(dtype).contiguous()

@@ -11,7 +11,6 @@ drew from its RNG) and ``apply`` carries them out deterministically.
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Hashable
 from dataclasses import dataclass
 from pathlib import Path
@@ -89,7 +88,7 @@ class GenerativeAugmenter:
         if settings.mode == "replace" or keep is not None:  # a filter judges an image as its class
             self.needs_label = True
         else:
-            self.needs_label = "labels" in inspect.signature(get_family(family).model_class.perturb).parameters
+            self.needs_label = get_family(family).model_class.perturb_uses_labels  # as the core's perturb reads it
 
     def draw(self, applied: bool, label: Any, seed: int, stream: Hashable = None) -> Draw | None:
         """The choices of one call: None if not ``applied``. ``label`` is checked on every call (applied or not), so

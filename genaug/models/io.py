@@ -191,8 +191,13 @@ def read_header(path: Path) -> tuple[dict[str, tuple[int, ...]], dict[str, str]]
 def read_safetensors(path: Path) -> tuple[dict[str, torch.Tensor], dict[str, str]]:
     """Every tensor of a safetensors file, and its metadata."""
     _, metadata = read_header(path)
+    return read_tensors(path), metadata
+
+
+def read_tensors(path: Path) -> dict[str, torch.Tensor]:
+    """Every tensor of a safetensors file whose header was read already (``read_header``)."""
     try:
-        return load_file(str(path)), metadata
+        return load_file(str(path))
     except (SafetensorError, OSError, ValueError) as exc:
         raise _unreadable(path, exc) from None
 
@@ -246,7 +251,7 @@ def load(directory: str | Path, device: str | torch.device = "cpu") -> Generativ
     if metadata.get("format") != FORMAT or "sha256" not in metadata:
         raise CheckpointError(f"{path} was not written by genaug (no genaug metadata)")
     check_weight_shapes(expected_weight_shapes(record, source), shapes, path)
-    tensors, _ = read_safetensors(path)
+    tensors = read_tensors(path)  # the header, read above, already passed its checks
     if tensors_digest(tensors) != metadata["sha256"]:
         raise CheckpointError(f"{path} fails its SHA-256 check: the weights were modified or corrupted")
     check_finite(tensors, path)

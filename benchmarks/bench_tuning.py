@@ -22,15 +22,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from torch import nn
-
 import genaug
 from benchmarks.report import previous_rows, write_rows
 from genaug.bench import BALANCED_ARMS, BenchConfig, Benchmark
 from genaug.bench.arms import ArmInputs
 from genaug.bench.machine import describe_machine
 from genaug.bench.scenarios import Scenario
-from genaug.bench.summary import mean_ci, paired_difference
+from genaug.bench.statistics import mean_ci, paired_difference
 from genaug.metrics import accuracy
 
 # variant name -> (arm, BenchConfig changes applied over the run's own settings); the first is the baseline the
@@ -69,21 +67,17 @@ class Settings:
         return cls(per_class=per_class, **options)
 
 
-def validation_accuracy(
-    bench: Benchmark, settings: Settings, per_class: int, seed: int, variant: str, measured: dict[str, nn.Module]
-) -> float:
-    """``variant``'s validation accuracy on one subset; ``measured`` (arm -> classifier on this subset, filled here
-    by variants that run an arm unchanged) lets the filtered variant reuse the classical one's as its judge."""
+def validation_accuracy(bench: Benchmark, settings: Settings, per_class: int, seed: int, variant: str) -> float:
+    """``variant``'s validation accuracy on one subset; a filtered variant's judge is the run's classical classifier
+    on the subset (kept in the run's directory by the benchmark, or trained and kept there on first use)."""
     arm, changes = VARIANTS[variant]
     config = dataclasses.replace(bench.config, **changes)
     scenario = Scenario("balanced", per_class, 1.0, seed)
     uses_generator = BALANCED_ARMS[arm].uses_generator
     model = genaug.load(scenario.generators_dir(Path(settings.run)) / settings.family) if uses_generator else None
     train = scenario.draw(bench.pool)
-    plan = BALANCED_ARMS[arm].plan(ArmInputs(train, config, seed, model, bench.judge(train, seed, measured)))
+    plan = BALANCED_ARMS[arm].plan(ArmInputs(train, config, seed, model, bench.judge(train, scenario)))
     classifier = bench.train_classifier(plan, seed)  # the variants change how data enters, not the classifier
-    if not changes:
-        measured[arm] = classifier
     return accuracy(classifier, bench.reference_set.images, bench.reference_set.labels)
 
 
@@ -133,12 +127,11 @@ def main(argv: list[str]) -> None:
     rows = previous_rows(settings.report, settings)
     for n in settings.per_class:
         for seed in range(bench.config.seeds):
-            measured: dict[str, nn.Module] = {}
             for variant in VARIANTS:
                 if any((r["per_class"], r["seed"], r["variant"]) == (n, seed, variant) for r in rows):
                     continue
                 start = time.perf_counter()
-                accuracy = validation_accuracy(bench, settings, n, seed, variant, measured)
+                accuracy = validation_accuracy(bench, settings, n, seed, variant)
                 row = {"per_class": n, "seed": seed, "variant": variant, "accuracy": round(accuracy, 5)}
                 rows.append({**row, "seconds": round(time.perf_counter() - start, 1)})
                 print(row, flush=True)

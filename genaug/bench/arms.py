@@ -18,10 +18,10 @@ from genaug.baselines.classical import classical_batch_augment
 from genaug.baselines.label_mixing import BatchLabelMix
 from genaug.baselines.policies import policy_batch_augment
 from genaug.bench.config import BenchConfig
-from genaug.bench.mixing import BatchTransform, compose, images_only, synthetic_pool, synthetic_top_up
+from genaug.bench.mixing import chain, synthetic_pool, synthetic_top_up
 from genaug.data import ImageSet
 from genaug.filters import ImageFilter, PredictionFilter
-from genaug.metrics.classifier import LabelledBatchTransform
+from genaug.metrics.classifier import BatchTransform, LabelledBatchTransform
 from genaug.models.base import GenerativeModel
 
 
@@ -37,14 +37,16 @@ class TrainingPlan:
 
 @dataclass
 class ArmInputs:
-    """One run's inputs: the labelled subset, the settings, the run seed, (for generator arms) the model and
-    (for filtered arms) ``judge``, which returns the classical arm's classifier on this subset."""
+    """One run's inputs: the labelled subset, the settings, the run seed, (for generator arms) the model, (for arms
+    that stack on ``best_classical``) the classical arm chosen on the validation split for this budget, and (for
+    filtered arms) ``judge``, which returns the classifier of a classical arm (by name) on this subset."""
 
     train: ImageSet
     config: BenchConfig
     seed: int
     generator: GenerativeModel | None = None
-    judge: Callable[[], torch.nn.Module] | None = None
+    judge: Callable[[str], torch.nn.Module] | None = None
+    best_classical: str | None = None
 
 
 @dataclass(frozen=True)
@@ -54,10 +56,66 @@ class Arm:
     uses_generator: bool
     description: str
     uses_mode: bool = False  # mixes synthetic images in the way bench.mode says (replace, perturb, dataset)
+    # the arm whose augmentation runs after the synthetic images are mixed in ("real": none; "best_classical":
+    # chosen on the validation split); its difference to that arm is the arm's effect (do no harm)
+    stacks_on: str | None = None
+
+    def base(self, best_classical: str | None) -> str | None:
+        """The arm this one stacks on, with ``best_classical`` resolved to the chosen arm's name."""
+        return resolve_base(self.stacks_on, best_classical)
 
 
-def _classical(inputs: ArmInputs) -> BatchTransform:
+def resolve_base(stacks_on: str | None, best_classical: str | None) -> str | None:
+    """``stacks_on`` with "best_classical" replaced by the chosen arm (None while none is chosen)."""
+    return best_classical if stacks_on == BEST_CLASSICAL else stacks_on
+
+
+Step = BatchTransform | LabelledBatchTransform
+
+
+def _classical(inputs: ArmInputs) -> Step:
     return classical_batch_augment(seed=inputs.seed)
+
+
+def _policy(inputs: ArmInputs, policy: str) -> Step:
+    return policy_batch_augment(policy, seed=inputs.seed)
+
+
+def _label_mix(inputs: ArmInputs, mix: str) -> Step:
+    return BatchLabelMix(mix, inputs.train.num_classes, seed=inputs.seed)
+
+
+# the classical arms: each one baseline of genaug.baselines alone on the real subset, seeded by the run seed;
+# best_classical is the one of them (among bench.arms) with the best validation accuracy at a budget
+CLASSICAL_ARMS: dict[str, tuple[Callable[[ArmInputs], Step], str]] = {
+    "classical": (_classical, "real images with classical augmentation (rotation, shift, zoom)"),
+    "trivialaugment": (
+        functools.partial(_policy, policy="trivialaugment"),
+        "real images with torchvision's TrivialAugmentWide, drawn per image",
+    ),
+    "randaugment": (
+        functools.partial(_policy, policy="randaugment"),
+        "real images with torchvision's RandAugment (2 ops, magnitude 9), drawn per image",
+    ),
+    "autoaugment": (
+        functools.partial(_policy, policy="autoaugment"),
+        "real images with torchvision's AutoAugment (ImageNet policy), drawn per image",
+    ),
+    "mixup": (
+        functools.partial(_label_mix, mix="mixup"),
+        "real images with torchvision's MixUp on each batch (soft labels)",
+    ),
+    "cutmix": (
+        functools.partial(_label_mix, mix="cutmix"),
+        "real images with torchvision's CutMix on each batch (soft labels)",
+    ),
+}
+BEST_CLASSICAL = "best_classical"
+
+
+def classical_steps(name: str, inputs: ArmInputs) -> list[Step]:
+    """The batch functions of the arm ``name`` ("real" or a classical arm) for this run."""
+    return [] if name == "real" else [CLASSICAL_ARMS[name][0](inputs)]
 
 
 def _pool(inputs: ArmInputs, keep: ImageFilter | None = None) -> tuple[torch.Tensor, torch.Tensor]:
@@ -71,44 +129,37 @@ def mixing_augment(model: GenerativeModel, cfg: BenchConfig, seed: int, keep: Im
     return BatchAugment(model, mode=cfg.mode, p=cfg.synthetic_fraction, filter=keep, seed=seed, **strength)
 
 
-def _with_synthetic(inputs: ArmInputs, classical: bool, filtered: bool = False) -> TrainingPlan:
+def _with_synthetic(inputs: ArmInputs, stacks_on: str, filtered: bool) -> TrainingPlan:
+    """Synthetic images mixed in (bench.mode), then the augmentation of the arm ``stacks_on``."""
     cfg, train = inputs.config, inputs.train
-    extra = [_classical(inputs)] if classical else []
-    keep = _consistency_filter(inputs) if filtered else None
+    base = resolve_base(stacks_on, inputs.best_classical)
+    if base is None:
+        raise ValueError("an arm on best_classical needs ArmInputs.best_classical (the arm chosen on validation)")
+    after = classical_steps(base, inputs)
+    keep = _consistency_filter(inputs, base) if filtered else None
     if cfg.mode in ("perturb", "replace"):  # the public batch class, as a user would run it
         mix = mixing_augment(inputs.generator, cfg, inputs.seed, keep)
-        return TrainingPlan(train.images, train.labels, compose(images_only(mix), *extra))
+        return TrainingPlan(train.images, train.labels, chain(mix, *after))
     pool, pool_labels = _pool(inputs, keep)
     # mode == "dataset": a fixed synthetic set, sized so that it makes up synthetic_fraction of the union
     ratio = cfg.synthetic_fraction / (1.0 - cfg.synthetic_fraction)
     want = torch.tensor(train.class_counts()) + torch.round(torch.tensor(train.class_counts()) * ratio).long()
     images, labels = synthetic_top_up(train.images, train.labels, pool, pool_labels, want)
-    return TrainingPlan(images, labels, compose(*extra) if extra else None)
+    return TrainingPlan(images, labels, chain(*after) if after else None)
 
 
-def _consistency_filter(inputs: ArmInputs) -> PredictionFilter:
-    """Keeps the synthetic images that the classical arm's classifier, trained on the same real subset, assigns
-    to their class: no extra training when that arm ran on the subset first."""
+def _consistency_filter(inputs: ArmInputs, base: str) -> PredictionFilter:
+    """Keeps the synthetic images that the classifier of the arm ``base``, trained on the same real subset,
+    assigns to their class: no extra training when that arm ran on the subset first."""
     if inputs.judge is None:
-        raise ValueError("a filtered arm needs ArmInputs.judge (the classical arm's classifier on the subset)")
-    return PredictionFilter(inputs.judge())
+        raise ValueError(f"a filtered arm needs ArmInputs.judge (the {base} arm's classifier on the subset)")
+    return PredictionFilter(inputs.judge(base))
 
 
-def _real(inputs: ArmInputs) -> TrainingPlan:
-    return TrainingPlan(inputs.train.images, inputs.train.labels)
-
-
-def _classical_plan(inputs: ArmInputs) -> TrainingPlan:
-    return TrainingPlan(inputs.train.images, inputs.train.labels, _classical(inputs))
-
-
-def _policy_plan(inputs: ArmInputs, policy: str) -> TrainingPlan:
-    return TrainingPlan(inputs.train.images, inputs.train.labels, policy_batch_augment(policy, seed=inputs.seed))
-
-
-def _label_mix_plan(inputs: ArmInputs, mix: str) -> TrainingPlan:
-    mixing = BatchLabelMix(mix, inputs.train.num_classes, seed=inputs.seed)
-    return TrainingPlan(inputs.train.images, inputs.train.labels, mixing)
+def _plain(inputs: ArmInputs, name: str) -> TrainingPlan:
+    """The real subset under the arm ``name`` ("real" or a classical arm)."""
+    steps = classical_steps(name, inputs)
+    return TrainingPlan(inputs.train.images, inputs.train.labels, chain(*steps) if steps else None)
 
 
 def _synthetic_only(inputs: ArmInputs) -> TrainingPlan:
@@ -144,43 +195,25 @@ def _genaug_balance(inputs: ArmInputs) -> TrainingPlan:
     return TrainingPlan(images, labels)
 
 
-def _mixing_arm(name: str, classical: bool, description: str, filtered: bool = False) -> Arm:
-    """An arm that mixes synthetic images into the real subset the way bench.mode says."""
-    plan = functools.partial(_with_synthetic, classical=classical, filtered=filtered)
-    return Arm(name, plan, True, description, uses_mode=True)
+def _mixing_arm(base: str, filtered: bool) -> Arm:
+    """``<base>+synthetic`` or ``<base>+filtered_synthetic``: synthetic images mixed into the real subset the way
+    bench.mode says, then the augmentation of the arm ``base`` (real: none) on every image; filtered, a synthetic
+    image is used only if that arm's classifier on the same subset assigns it to its class."""
+    then = {"real": "no augmentation", BEST_CLASSICAL: "the best classical arm (chosen on the validation split)"}
+    description = f"real + synthetic images, then {then.get(base, f'the {base} arm')}" + (
+        f"; synthetic images kept only if the {base} arm's classifier assigns them to their class" if filtered else ""
+    )
+    name = f"{base}+{'filtered_' if filtered else ''}synthetic"
+    plan = functools.partial(_with_synthetic, stacks_on=base, filtered=filtered)
+    return Arm(name, plan, True, description, uses_mode=True, stacks_on=base)
 
-
-# the stronger classical baselines, each alone on the real subset (genaug.baselines)
-POLICY_ARMS = {
-    "trivialaugment": "real images with torchvision's TrivialAugmentWide, drawn per image",
-    "randaugment": "real images with torchvision's RandAugment (2 ops, magnitude 9), drawn per image",
-    "autoaugment": "real images with torchvision's AutoAugment (ImageNet policy), drawn per image",
-}
-MIX_ARMS = {
-    "mixup": "real images with torchvision's MixUp on each batch (soft labels)",
-    "cutmix": "real images with torchvision's CutMix on each batch (soft labels)",
-}
 
 BALANCED_ARMS = {
     arm.name: arm
     for arm in [
-        Arm("real", _real, False, "real images only"),
-        Arm("classical", _classical_plan, False, "real images with classical augmentation"),
-        *(Arm(name, functools.partial(_policy_plan, policy=name), False, what) for name, what in POLICY_ARMS.items()),
-        *(Arm(name, functools.partial(_label_mix_plan, mix=name), False, what) for name, what in MIX_ARMS.items()),
-        _mixing_arm("real+synthetic", classical=False, description="real + synthetic images"),
-        _mixing_arm(
-            "classical+synthetic",
-            classical=True,
-            description="real + synthetic, then classical augmentation on every image",
-        ),
-        _mixing_arm(
-            "classical+filtered_synthetic",
-            classical=True,
-            filtered=True,
-            description="as classical+synthetic, keeping only synthetic images that the classical arm's "
-            "classifier assigns to their class",
-        ),
+        Arm("real", functools.partial(_plain, name="real"), False, "real images only"),
+        *(Arm(name, functools.partial(_plain, name=name), False, what) for name, (_, what) in CLASSICAL_ARMS.items()),
+        *(_mixing_arm(base, filtered) for base in ("real", *CLASSICAL_ARMS, BEST_CLASSICAL) for filtered in (0, 1)),
         Arm("synthetic_only", _synthetic_only, True, "synthetic images only (classification accuracy score)"),
     ]
 }
@@ -188,10 +221,10 @@ BALANCED_ARMS = {
 IMBALANCED_ARMS = {
     arm.name: arm
     for arm in [
-        Arm("real", _real, False, "real images only"),
+        Arm("real", functools.partial(_plain, name="real"), False, "real images only"),
         Arm("class_weighted", _class_weighted, False, "real images, loss weighted by inverse class frequency"),
         Arm("oversample", _oversample, False, "minority images duplicated up to the largest class"),
-        Arm("classical", _classical_plan, False, "real images with classical augmentation"),
+        Arm("classical", functools.partial(_plain, name="classical"), False, CLASSICAL_ARMS["classical"][1]),
         Arm("genaug_balance", _genaug_balance, True, "classes topped up with synthetic images to the largest"),
     ]
 }

@@ -1,4 +1,4 @@
-"""How synthetic images enter a classifier's training batches, as batch functions ``(x, y) -> x``.
+"""How synthetic images enter a classifier's training batches, as batch functions ``(x, y) -> (x, y)``.
 
 Replace and perturb run through the public ``genaug.augment.BatchAugment``; here are the pieces around it: the
 fixed synthetic pools of the dataset mode and of balancing, and composing batch functions. All work on whole
@@ -7,12 +7,10 @@ batches (float N x C x H x W in [0, 1] with int64 labels), never per image in Py
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import torch
 
 from genaug.filters import ImageFilter
-from genaug.metrics.classifier import BatchTransform
+from genaug.metrics.classifier import BatchTransform, LabelledBatchTransform
 from genaug.models.base import GenerativeModel
 from genaug.synthetic import SyntheticDataset
 
@@ -29,24 +27,17 @@ def synthetic_pool(
     return torch.stack([image for image, _ in accepted]), labels
 
 
-def images_only(augment: Callable[..., tuple[torch.Tensor, torch.Tensor]]) -> BatchTransform:
-    """A ``BatchAugment`` (``(x, y) -> (x, y)``, labels unchanged) as a batch function ``(x, y) -> x``."""
+def chain(*steps: BatchTransform | LabelledBatchTransform) -> LabelledBatchTransform:
+    """Apply batch functions in order: a step returning a tensor keeps the labels, one returning ``(x, y)`` (e.g.
+    ``BatchAugment``, MixUp) passes its labels on; the result is always ``(x, y)``."""
 
-    def transform(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        return augment(x, y)[0]
-
-    return transform
-
-
-def compose(*steps: BatchTransform) -> BatchTransform:
-    """Apply batch functions in order."""
-
-    def composed(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    def chained(x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         for step in steps:
-            x = step(x, y)
-        return x
+            out = step(x, y)
+            x, y = out if isinstance(out, tuple) else (out, y)
+        return x, y
 
-    return composed
+    return chained
 
 
 def synthetic_top_up(

@@ -10,7 +10,8 @@ from __future__ import annotations
 import csv
 import json
 import os
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -83,3 +84,26 @@ class ResultsFile:
             os.fsync(f.fileno())
         self.rows.append({k: str(v) for k, v in row.items()})
         self._done.add(self._key(row))
+
+
+Group = tuple[str, int, float, str]  # scenario, per_class, imbalance_ratio, arm label
+
+
+def arm_label(row: dict[str, str]) -> str:
+    """An arm's name, with its generator family when it has one: "classical+filtered_synthetic (ae)"."""
+    return f"{row['arm']} ({row['family']})" if row["family"] else row["arm"]
+
+
+def read_results(
+    path: Path, metric: str, keep: Callable[[dict[str, str]], bool] | None = None
+) -> dict[Group, dict[int, float]]:
+    """``metric`` by seed for every (scenario, budget, ratio, arm label) of the CSV at ``path``; rows without the
+    metric, or that ``keep`` refuses, are left out."""
+    groups: dict[Group, dict[int, float]] = defaultdict(dict)
+    with path.open(newline="") as f:
+        for row in csv.DictReader(f):
+            if row[metric] == "" or (keep is not None and not keep(row)):
+                continue
+            key = (row["scenario"], int(row["per_class"]), float(row["imbalance_ratio"]), arm_label(row))
+            groups[key][int(row["seed"])] = float(row[metric])
+    return groups

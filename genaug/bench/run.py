@@ -2,12 +2,18 @@
 
 Splits (all stratified and fixed by ``split_seed``): a test split that no generator or classifier trains on; a
 reference split for the reference CNN of the quality metrics; the rest is the pool that labelled subsets are
-drawn from (nested across budgets for one seed). Every result row is appended to ``results.csv`` as soon as
-it is measured, and every generator keeps its checkpoint, so an interrupted benchmark resumes where it stopped.
+drawn from (nested across budgets for one seed). Every arm is scored on the test split and on the reference split,
+which is the validation split of every choice the benchmark makes (``genaug.bench.recommend``).
+
+A run has two passes: first every arm without a generator on every subset, then (once ``best_classical`` is chosen
+per budget from those validation scores) the generators and their arms. Every result row is appended to
+``results.csv`` as soon as it is measured, every generator keeps its checkpoint and every classical arm's classifier
+is kept for the filtered arms' judge, so an interrupted benchmark resumes where it stopped.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -17,24 +23,37 @@ import torch
 from sklearn.metrics import balanced_accuracy_score, recall_score
 from tqdm.auto import tqdm
 
-from genaug.bench.arms import BALANCED_ARMS, IMBALANCED_ARMS, Arm, ArmInputs, TrainingPlan, check_arms
+from genaug.bench.arms import (
+    BALANCED_ARMS,
+    BEST_CLASSICAL,
+    CLASSICAL_ARMS,
+    IMBALANCED_ARMS,
+    Arm,
+    ArmInputs,
+    TrainingPlan,
+    check_arms,
+)
+from genaug.bench.classifiers import ClassifierStore
 from genaug.bench.config import BenchConfig
+from genaug.bench.recommend import best_classical_by_budget
 from genaug.bench.results import ResultsFile, claim_directory
 from genaug.bench.scenarios import Scenario, scenarios
 from genaug.bench.workers import run_in_workers
 from genaug.checks import check_int
 from genaug.data import ImageSet, builtin_of, predefined_splits, train_test_split
 from genaug.errors import DataError
-from genaug.metrics import generator_quality, predict, train_classifier
+from genaug.metrics import accuracy, generator_quality, predict, train_classifier
+from genaug.metrics.classifier import build_classifier
 from genaug.models.base import EncodingModel, GenerativeModel
 from genaug.models.registry import get_family
 from genaug.train import Trainer, TrainerConfig
 
 RESULT_FIELDS = [
-    "scenario", "per_class", "imbalance_ratio", "seed", "arm", "family", "mode", "train_images",
-    "accuracy", "balanced_accuracy", "minority_recall", "seconds",
+    "scenario", "per_class", "imbalance_ratio", "seed", "arm", "family", "mode", "stacked_on", "train_images",
+    "validation_accuracy", "accuracy", "balanced_accuracy", "minority_recall", "seconds",
 ]  # fmt: skip
-RESULT_KEY = ["scenario", "per_class", "imbalance_ratio", "seed", "arm", "family"]
+# stacked_on: the arm an arm stacks on, resolved (best_classical's choice can change when seeds are added)
+RESULT_KEY = ["scenario", "per_class", "imbalance_ratio", "seed", "arm", "family", "stacked_on"]
 QUALITY_KEY = ["scenario", "per_class", "imbalance_ratio", "seed", "family"]
 QUALITY_METRICS = [
     "frechet_distance", "kid_mean", "kid_std", "precision", "recall", "density", "coverage",
@@ -64,6 +83,15 @@ def check_perturb_families(config: BenchConfig, arms: list[Arm]) -> None:
         raise ValueError(
             f"bench.mode=perturb perturbs real images through a family's encoder, but {no_encoder} has none: "
             "drop it from bench.families or use bench.mode=replace"
+        )
+
+
+def check_stacking(arms: list[Arm]) -> None:
+    """Fail before any training when an arm stacks on best_classical but no classical arm runs to choose from."""
+    if any(arm.stacks_on == BEST_CLASSICAL for arm in arms) and not any(arm.name in CLASSICAL_ARMS for arm in arms):
+        raise ValueError(
+            f"the arms on best_classical need at least one classical arm in bench.arms to choose from: add some of "
+            f"{sorted(CLASSICAL_ARMS)}"
         )
 
 
@@ -120,6 +148,8 @@ class Benchmark:
         self.balanced_arms = check_arms(config.arms, BALANCED_ARMS, "arms")
         self.imbalanced_arms = check_arms(config.imbalance_arms, IMBALANCED_ARMS, "imbalance_arms")
         check_perturb_families(config, self.balanced_arms)
+        check_stacking(self.balanced_arms)
+        self.best_classical: dict[int, str] = {}  # per budget, chosen on the validation split after the first pass
         configs = model_configs or {}
         self.model_configs = {f: configs.get(f) or get_family(f).config_class() for f in config.families}
         # every generator config given, run or not: leaving a family out of bench.families (a row selection, like
@@ -147,36 +177,71 @@ class Benchmark:
             **({"held_out": [held.source for held in self.held_out]} if self.held_out is not None else {}),
         }
 
+    def generator_overrides(self) -> dict[str, dict[str, Any]]:
+        """Each family's generator settings that differ from its defaults (for the recommendation's command)."""
+        overrides = {}
+        for family, config in self.model_configs.items():
+            default = get_family(family).config_class()
+            overrides[family] = {
+                f.name: getattr(config, f.name)
+                for f in dataclasses.fields(config)
+                if getattr(config, f.name) != getattr(default, f.name)
+            }
+        return overrides
+
     def run(self) -> Path:
         cfg = self.config
         description = self.description()
-        claim_directory(self.out, cfg.fingerprint(description), {"config": cfg.__dict__, "data": description})
+        meta = {"config": cfg.__dict__, "data": description, "generator_overrides": self.generator_overrides()}
+        claim_directory(self.out, cfg.fingerprint(description), meta)
         todo = scenarios(cfg)
-        if self.workers == 1:
-            for scenario in tqdm(todo, desc="genaug-bench", unit="subset", disable=not self.progress):
-                self.run_subset(scenario)
-        else:
-            if self._quality_pending(todo):
-                self.reference()  # trained once here, not once per worker
-            run_in_workers(self, todo)
+        self._each(todo, "measure_baselines")
+        self.best_classical = best_classical_by_budget(self.out / "results.csv")
+        if self.workers > 1 and self._quality_pending(todo):
+            self.reference()  # trained once here, not once per worker
+        self._each(todo, "measure_generators")
         return self.out
 
-    def run_subset(self, scenario: Scenario) -> None:
-        """Measure every arm (and generator quality) of one labelled subset that results.csv lacks."""
-        cfg = self.config
-        results, quality = ResultsFile(self.out / "results.csv", RESULT_FIELDS, RESULT_KEY), self._quality_file()
-        arms = self.balanced_arms if scenario.name == "balanced" else self.imbalanced_arms
+    def _each(self, todo: list[Scenario], step: str) -> None:
+        """``getattr(self, step)(scenario)`` for every scenario, here or in the worker processes."""
+        if self.workers == 1:
+            for scenario in tqdm(todo, desc=f"genaug-bench {step}", unit="subset", disable=not self.progress):
+                getattr(self, step)(scenario)
+        else:
+            run_in_workers(self, todo, step)
+
+    def _results(self) -> ResultsFile:
+        return ResultsFile(self.out / "results.csv", RESULT_FIELDS, RESULT_KEY)
+
+    def _arms(self, scenario: Scenario) -> list[Arm]:
+        return self.balanced_arms if scenario.name == "balanced" else self.imbalanced_arms
+
+    def measure_baselines(self, scenario: Scenario) -> None:
+        """The first pass on one subset: every arm without a generator that results.csv lacks."""
+        results, train = self._results(), scenario.draw(self.pool)
+        store = ClassifierStore(scenario.classifiers_dir(self.out), self._build_classifier)
+        for arm in self._arms(scenario):
+            if not arm.uses_generator and not results.done(**scenario.key, arm=arm.name, family="", stacked_on=""):
+                classifier = self._measure(results, scenario, arm, ArmInputs(train, self.config, scenario.seed), "")
+                if arm.name in CLASSICAL_ARMS and self._judges_needed(scenario):
+                    store.save(arm.name, classifier)
+
+    def _judges_needed(self, scenario: Scenario) -> bool:
+        return any("filtered" in arm.name for arm in self._arms(scenario))
+
+    def measure_generators(self, scenario: Scenario) -> None:
+        """The second pass on one subset: each family's generator (trained once, kept on disk), its quality and its
+        arms that results.csv lacks."""
+        cfg, results, quality = self.config, self._results(), self._quality_file()
+        best = self.best_classical.get(scenario.per_class) if scenario.name == "balanced" else None
+        arms = [a for a in self._arms(scenario) if a.uses_generator and (a.stacks_on != BEST_CLASSICAL or best)]
         train = scenario.draw(self.pool)
-        measured: dict[str, torch.nn.Module] = {}  # arm -> its classifier, for the filtered arms' judge
-        for arm in arms:
-            if not arm.uses_generator and not results.done(**scenario.key, arm=arm.name, family=""):
-                inputs = ArmInputs(train, cfg, scenario.seed)
-                measured[arm.name] = self._measure(results, scenario, arm, inputs, family="")
-        judge = self.judge(train, scenario.seed, measured)
+        judge = self.judge(train, scenario)
         for family in cfg.families:
             pending = [
-                a for a in arms if a.uses_generator and not results.done(**scenario.key, arm=a.name, family=family)
-            ]
+                a for a in arms
+                if not results.done(**scenario.key, arm=a.name, family=family, stacked_on=a.base(best) or "")
+            ]  # fmt: skip
             wants_quality = cfg.quality and not quality.done(**scenario.key, family=family)
             if not pending and not wants_quality:
                 continue
@@ -184,7 +249,8 @@ class Benchmark:
             if wants_quality:
                 quality.append({**scenario.key, "family": family, **self._quality(model, self.reference(), train)})
             for arm in pending:
-                self._measure(results, scenario, arm, ArmInputs(train, cfg, scenario.seed, model, judge), family)
+                inputs = ArmInputs(train, cfg, scenario.seed, model, judge, best)
+                self._measure(results, scenario, arm, inputs, family)
 
     def _quality_file(self) -> ResultsFile:
         return ResultsFile(self.out / "quality.csv", [*QUALITY_KEY, *QUALITY_METRICS], QUALITY_KEY)
@@ -195,20 +261,24 @@ class Benchmark:
             quality.done(**s.key, family=f) for s in todo for f in self.config.families
         )
 
-    def judge(
-        self, train: ImageSet, seed: int, measured: dict[str, torch.nn.Module] | None = None
-    ) -> Callable[[], torch.nn.Module]:
-        """``ArmInputs.judge`` for the subset ``train``: the classical arm's classifier from ``measured`` (arm ->
-        classifier trained on this subset), else trained on first call (the same seed gives the same classifier)."""
-        measured = {} if measured is None else measured
+    def judge(self, train: ImageSet, scenario: Scenario) -> Callable[[str], torch.nn.Module]:
+        """``ArmInputs.judge`` for the subset ``train`` of ``scenario``: an arm's classifier as the first pass kept
+        it, else trained (and kept) on first call; the same seed gives the same classifier."""
+        store = ClassifierStore(scenario.classifiers_dir(self.out), self._build_classifier)
 
-        def classical_classifier() -> torch.nn.Module:
-            if "classical" not in measured:
-                plan = BALANCED_ARMS["classical"].plan(ArmInputs(train, self.config, seed))
-                measured["classical"] = self.train_classifier(plan, seed)
-            return measured["classical"]
+        def classifier(arm: str) -> torch.nn.Module:
+            found = store.load(arm)
+            if found is None:
+                plan = BALANCED_ARMS[arm].plan(ArmInputs(train, self.config, scenario.seed))
+                found = store.save(arm, self.train_classifier(plan, scenario.seed))
+            return found
 
-        return classical_classifier
+        return classifier
+
+    def _build_classifier(self) -> torch.nn.Module:
+        """An untrained downstream classifier of the configured architecture, for the store to load weights into."""
+        cfg = self.config
+        return build_classifier(cfg.classifier, self.data.image_shape[0], self.data.num_classes, cfg.classifier_width)
 
     def _generator(self, scenario: Scenario, family: str, train: ImageSet) -> GenerativeModel:
         """The family's generator for this subset: trained once, kept on disk, resumed after an interruption."""
@@ -245,12 +315,17 @@ class Benchmark:
         plan = arm.plan(inputs)
         classifier = self.train_classifier(plan, scenario.seed)
         scores = evaluate(classifier, self.test, inputs.train)
+        validation = round(accuracy(classifier, *self._validation()), 5)
         results.append({
-            **scenario.key, "arm": arm.name, "family": family,
-            "mode": self.config.mode if arm.uses_generator else "", "train_images": len(plan.images),
-            **scores, "seconds": round(time.perf_counter() - start, 1),
+            **scenario.key, "arm": arm.name, "family": family, "mode": self.config.mode if arm.uses_generator else "",
+            "stacked_on": arm.base(inputs.best_classical) or "", "train_images": len(plan.images),
+            "validation_accuracy": validation, **scores, "seconds": round(time.perf_counter() - start, 1),
         })  # fmt: skip
         return classifier
+
+    def _validation(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """The validation split: the reference split, which no generator or downstream classifier trains on."""
+        return self.reference_set.images, self.reference_set.labels
 
     def train_classifier(self, plan: TrainingPlan, seed: int) -> torch.nn.Module:
         """The downstream classifier every arm trains (settings from the config), on ``plan``."""

@@ -36,6 +36,10 @@ class Scenario:
         """Where a benchmark in ``out`` keeps this subset's generators, one checkpoint directory per family."""
         return out / "generators" / self.tag
 
+    def classifiers_dir(self, out: Path) -> Path:
+        """Where a benchmark in ``out`` keeps this subset's classical arms' classifiers (the filtered arms' judges)."""
+        return out / "classifiers" / self.tag
+
     def draw(self, pool: ImageSet) -> ImageSet:
         if self.name == "balanced":
             return per_class_subset(pool, self.per_class, seed=self.seed)

@@ -1,7 +1,8 @@
-"""summary.md and a plot from results.csv: mean +- 95% CI per arm, and paired differences over seeds.
+"""summary.md and a plot from results.csv: the recommendation, mean +- 95% CI per arm, and paired differences.
 
-The 95% confidence intervals are Student-t intervals over seeds; differences to ``real`` and ``classical`` are
-paired by seed (same subset, same classifier seed) and tested with a paired t-test (scipy's ``ttest_rel``).
+The 95% confidence intervals are Student-t intervals over seeds; differences to ``real``, ``classical``, best
+classical and the arm an arm stacks on are paired by seed (same subset, same classifier seed) and tested with a
+paired t-test (``genaug.bench.statistics``).
 The plot needs matplotlib (``genaug[viz]``); without it the summary keeps its tables and a warning says so.
 """
 
@@ -9,60 +10,21 @@ from __future__ import annotations
 
 import csv
 import itertools
+import json
 import math
 import warnings
 from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
-from scipy import stats
 
 from genaug.atomic import atomic_path, atomic_write_text
+from genaug.bench.recommend import base_label, best_classical_by_budget, harms, on_current_choice, recommend, snippet
+from genaug.bench.results import META_FILE, Group, read_results
 from genaug.bench.scenarios import Scenario
+from genaug.bench.statistics import mean_ci, paired_difference
 from genaug.optional import MissingExtraError, require
 from genaug.train.trainer import SAMPLES_DIR
-
-Group = tuple[str, int, float, str]  # scenario, per_class, imbalance_ratio, arm label
-
-
-def mean_ci(values: list[float], level: float = 0.95) -> tuple[float, float]:
-    """Mean and half-width of its Student-t confidence interval (nan half-width for one value)."""
-    x = np.asarray(values, dtype=float)
-    if len(x) < 2:
-        return float(x.mean()), math.nan
-    return float(x.mean()), float(stats.t.ppf(0.5 + level / 2, len(x) - 1) * x.std(ddof=1) / math.sqrt(len(x)))
-
-
-def paired_difference(a: dict[int, float], b: dict[int, float]) -> tuple[float, float, float, int]:
-    """Mean of a - b over the seeds both have, its 95% CI half-width, the paired t-test p-value, and n."""
-    seeds = sorted(set(a) & set(b))
-    diffs = [a[s] - b[s] for s in seeds]
-    if not diffs:
-        return math.nan, math.nan, math.nan, 0
-    mean, half = mean_ci(diffs)
-    if len(seeds) < 2:
-        p = math.nan
-    elif np.ptp(diffs) == 0:  # the same difference on every seed: the t statistic is infinite (or 0/0)
-        p = 1.0 if mean == 0 else 0.0
-    else:
-        p = float(stats.ttest_rel([a[s] for s in seeds], [b[s] for s in seeds]).pvalue)
-    return mean, half, p, len(seeds)
-
-
-def arm_label(row: dict[str, str]) -> str:
-    return f"{row['arm']} ({row['family']})" if row["family"] else row["arm"]
-
-
-def read_results(path: Path, metric: str) -> dict[Group, dict[int, float]]:
-    """metric by seed for every (scenario, budget, ratio, arm label); rows without the metric are left out."""
-    groups: dict[Group, dict[int, float]] = defaultdict(dict)
-    with path.open(newline="") as f:
-        for row in csv.DictReader(f):
-            if row[metric] == "":
-                continue
-            key = (row["scenario"], int(row["per_class"]), float(row["imbalance_ratio"]), arm_label(row))
-            groups[key][int(row["seed"])] = float(row[metric])
-    return groups
 
 
 def _fmt(mean: float, half: float, scale: float = 100.0) -> str:
@@ -71,40 +33,109 @@ def _fmt(mean: float, half: float, scale: float = 100.0) -> str:
     return f"{mean * scale:.1f} ± {half * scale:.1f}"
 
 
-def _difference_cell(groups: dict[Group, dict[int, float]], key: Group, baseline: str) -> str:
+def _difference_cell(groups: dict[Group, dict[int, float]], key: Group, baseline: str | None) -> str:
+    """The paired difference of ``key``'s arm to the arm labelled ``baseline`` (same setting); blank without one."""
     base = (*key[:3], baseline)
-    if key[3] == baseline or base not in groups:
+    if baseline is None or key[3] == baseline or base not in groups:
         return ""
-    mean, half, p, n = paired_difference(groups[key], groups[base])
+    return _difference_text(paired_difference(groups[key], groups[base]))
+
+
+def _stacking_cell(groups: dict[Group, dict[int, float]], key: Group, base: str | None) -> str:
+    """The difference to the arm ``key``'s arm stacks on, named, and flagged when it breaks do no harm."""
+    if base is None or (*key[:3], base) not in groups:
+        return ""
+    difference = paired_difference(groups[key], groups[(*key[:3], base)])
+    return f"on {base}: {_difference_text(difference)}" + (" **harms**" if harms(difference) else "")
+
+
+def _difference_text(difference: tuple[float, float, float, int]) -> str:
+    mean, half, p, n = difference
     if n == 0:
         return ""
     return f"{_fmt(mean, half)} (p={p:.3f})" if not math.isnan(p) else _fmt(mean, half)
 
 
-def summary_table(groups: dict[Group, dict[int, float]], scenario: str, setting_name: str) -> list[str]:
-    """Markdown rows for one scenario: mean ± CI, and paired differences to real and classical."""
-    lines = [
-        f"| {setting_name} | arm | seeds | mean ± 95% CI (%) | vs real (pp) | vs classical (pp) |",
-        "|---|---|---|---|---|---|",
-    ]
+def summary_table(
+    groups: dict[Group, dict[int, float]],
+    scenario: str,
+    setting_name: str,
+    validation: dict[Group, dict[int, float]] | None = None,
+    best: dict[int, str] | None = None,
+) -> list[str]:
+    """Markdown rows for one scenario: mean ± CI, and paired differences to real and classical; with the
+    ``validation`` scores and the ``best`` classical arm per budget, also the validation mean and the differences
+    to best classical and to the arm each arm stacks on."""
+    best = best or {}
+    extra = validation is not None and scenario == "balanced"
+    header = f"| {setting_name} | arm | seeds |" + (" validation (%) |" if extra else "")
+    header += " mean ± 95% CI (%) | vs real (pp) | vs classical (pp) |"
+    header += " vs best classical (pp) | vs the arm it stacks on (pp) |" if extra else ""
+    lines = [header, "|---" * header.count(" |") + "|"]
     for key in sorted(k for k in groups if k[0] == scenario):
         setting = key[1] if scenario == "balanced" else f"{key[2]:g}"
         values = groups[key]
-        lines.append(
-            f"| {setting} | {key[3]} | {len(values)} | {_fmt(*mean_ci(list(values.values())))} "
+        chosen = best.get(key[1]) if scenario == "balanced" else None
+        label = f"{key[3]} (best classical)" if key[3] == chosen else key[3]
+        row = f"| {setting} | {label} | {len(values)} |"
+        if extra:
+            row += f" {_fmt(*mean_ci(list(validation.get(key, {}).values())))} |" if key in validation else " |"
+        row += (
+            f" {_fmt(*mean_ci(list(values.values())))} "
             f"| {_difference_cell(groups, key, 'real')} | {_difference_cell(groups, key, 'classical')} |"
         )
+        if extra:
+            base = base_label(key[3], chosen)
+            row += f" {_difference_cell(groups, key, chosen)} | {_stacking_cell(groups, key, base)} |"
+        lines.append(row)
+    return lines
+
+
+def recommendation(
+    out: Path, validation: dict[Group, dict[int, float]], accuracy: dict[Group, dict[int, float]], best: dict[int, str]
+) -> list[str]:
+    """The verdict per budget (``genaug.bench.recommend``) and a snippet for each recommended configuration."""
+    verdicts = [recommend(validation, accuracy, n, best[n]) for n in sorted(best)]
+    lines = [
+        "## Recommendation (chosen on the validation split; effects measured on the test split)",
+        "",
+        "| N per class | best classical | recommended | validation: vs best classical (pp) "
+        "| test: vs best classical (pp) | test: vs the arm it stacks on (pp) |",
+        "|---|---|---|---|---|---|",
+    ]
+    for v in verdicts:
+        effects = (v.validation_gain, v.test_vs_best, v.test_vs_base)
+        cells = [v.best_classical, v.arm or f"{v.best_classical} alone"]
+        cells += [_difference_text(d) if d is not None else "" for d in effects]
+        lines.append(f"| {v.per_class} | " + " | ".join(cells) + " |")
+    lines.append("")
+    meta = json.loads((out / META_FILE).read_text())
+    shown: set[str] = set()
+    for v in verdicts:
+        if v.arm is None:
+            lines += [f"At N = {v.per_class}: on this data, use {v.best_classical} alone.", ""]
+        elif v.arm not in shown:
+            shown.add(v.arm)
+            lines += [f"At N = {v.per_class}: {v.arm}, as a user would run it:", "", snippet(v, meta), ""]
     return lines
 
 
 def write_summary(out: Path, header: str = "") -> Path:
     """Write ``summary.md`` and ``accuracy_vs_budget.png`` (when matplotlib is installed) for the results in ``out``;
-    returns summary.md."""
+    returns summary.md. Results written before the validation scores existed get the tables without them."""
     results = out / "results.csv"
     lines = [header] if header else []
-    accuracy = read_results(results, "accuracy")
+    with results.open(newline="") as f:
+        scored = "validation_accuracy" in (csv.DictReader(f).fieldnames or [])
+    best = best_classical_by_budget(results) if scored else {}
+    keep = on_current_choice(best) if scored else None
+    accuracy = read_results(results, "accuracy", keep)
+    validation = (read_results(results, "validation_accuracy", keep) if scored else None) or None
+    if best:
+        lines += recommendation(out, validation, accuracy, best)
     if any(k[0] == "balanced" for k in accuracy):
-        lines += ["## Balanced budgets: test accuracy", "", *summary_table(accuracy, "balanced", "N per class"), ""]
+        table = summary_table(accuracy, "balanced", "N per class", validation, best)
+        lines += ["## Balanced budgets: test accuracy", "", *table, ""]
         lines += plot_or_warn(accuracy, out)
     if any(k[0] == "long_tailed" for k in accuracy):
         for metric, title in (("balanced_accuracy", "balanced accuracy"), ("minority_recall", "minority-class recall")):

@@ -21,18 +21,19 @@ if TYPE_CHECKING:
 _benchmark: Benchmark | None = None  # the worker process's copy, set once when it starts
 
 
-def run_in_workers(benchmark: Benchmark, todo: list[Scenario]) -> None:
-    """``benchmark.run_subset`` for every scenario of ``todo``, ``benchmark.workers`` at a time; the first
-    failure cancels the subsets not yet started and is raised here."""
+def run_in_workers(benchmark: Benchmark, todo: list[Scenario], step: str) -> None:
+    """``getattr(benchmark, step)(scenario)`` for every scenario of ``todo``, ``benchmark.workers`` at a time (each
+    worker holds a copy of ``benchmark`` as it is now); the first failure cancels the subsets not yet started and is
+    raised here."""
     threads = max(1, torch.get_num_threads() // benchmark.workers)
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(
         benchmark.workers, mp_context=context, initializer=_start, initargs=(benchmark, threads)
     ) as pool:
-        futures = [pool.submit(_run_subset, scenario) for scenario in todo]
+        futures = [pool.submit(_run_step, step, scenario) for scenario in todo]
         try:
             for future in tqdm(
-                as_completed(futures), total=len(futures), desc="genaug-bench", unit="subset",
+                as_completed(futures), total=len(futures), desc=f"genaug-bench {step}", unit="subset",
                 disable=not benchmark.progress,
             ):  # fmt: skip
                 future.result()
@@ -48,6 +49,6 @@ def _start(benchmark: Benchmark, threads: int) -> None:
     _benchmark = benchmark
 
 
-def _run_subset(scenario: Scenario) -> None:
+def _run_step(step: str, scenario: Scenario) -> None:
     assert _benchmark is not None, "a benchmark worker runs subsets only after _start"
-    _benchmark.run_subset(scenario)
+    getattr(_benchmark, step)(scenario)

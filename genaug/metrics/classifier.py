@@ -44,6 +44,13 @@ LabelledBatchTransform = Callable[[torch.Tensor, torch.Tensor], tuple[torch.Tens
 CLASSIFIERS: dict[str, type[nn.Module]] = {"small_cnn": SmallCNN, "resnet": SmallResNet}
 
 
+def build_classifier(architecture: str, in_channels: int, num_classes: int, width: int = 32) -> nn.Module:
+    """An untrained classifier (``architecture``: a key of ``CLASSIFIERS``) in channels_last memory format: the
+    same convolutions, about 15% faster per step on the CPU (measured on 2 cores)."""
+    check_choice("architecture", architecture, sorted(CLASSIFIERS))
+    return CLASSIFIERS[architecture](in_channels, num_classes, width=width).to(memory_format=torch.channels_last)
+
+
 def train_classifier(
     images: torch.Tensor,
     labels: torch.Tensor,
@@ -69,15 +76,13 @@ def train_classifier(
     twice as many): 16 trains much faster than 32 on a CPU (README, the genaug-bench runs published in
     benchmarks/results/).
     """
-    check_choice("architecture", architecture, sorted(CLASSIFIERS))
     if class_weights is not None:
         class_weights = torch.as_tensor(class_weights, dtype=torch.float32)
         if class_weights.shape != (num_classes,):
             raise ValueError(f"class_weights must hold one weight per class ({num_classes}), got {class_weights.shape}")
     torch.manual_seed(seed)
     batches = torch.Generator().manual_seed(seed)
-    # channels_last: the same convolutions, about 15% faster per step on the CPU (measured on 2 cores)
-    model = CLASSIFIERS[architecture](images.shape[1], num_classes, width=width).to(memory_format=torch.channels_last)
+    model = build_classifier(architecture, images.shape[1], num_classes, width)
     optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=1e-4)
     schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=lr, total_steps=steps, pct_start=0.15)
     model.train()

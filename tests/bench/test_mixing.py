@@ -6,6 +6,7 @@ import pytest
 import torch
 
 import genaug.augment
+import genaug.baselines
 from genaug.baselines import classical_batch_augment
 from genaug.bench.arms import BALANCED_ARMS, ArmInputs
 from genaug.bench.config import BenchConfig
@@ -32,7 +33,7 @@ def test_the_bench_arm_batches_are_the_public_batch_class_batches(family, mode, 
     judge = train_classifier(reference.images, reference.labels, 10, steps=20, seed=0)
     cfg = BenchConfig(mode=mode)
     train = digits16.subset(range(200))
-    inputs = ArmInputs(train, cfg, seed=4, generator=tiny_models[family], judge=lambda: judge)
+    inputs = ArmInputs(train, cfg, seed=4, generator=tiny_models[family], judge={"classical": judge}.__getitem__)
     plan = BALANCED_ARMS["classical+filtered_synthetic"].plan(inputs)
     public = genaug.augment.BatchAugment(
         tiny_models[family],
@@ -48,7 +49,30 @@ def test_the_bench_arm_batches_are_the_public_batch_class_batches(family, mode, 
         idx = torch.randint(len(train.images), (64,), generator=batches)
         x, y = train.images[idx].float() / 255, train.labels[idx]
         expected = classical(public(x, y)[0], y)
-        assert torch.equal(plan.augment(x, y), expected)
+        augmented, labels = plan.augment(x, y)
+        assert torch.equal(augmented, expected) and torch.equal(labels, y)
+
+
+def test_an_arm_on_best_classical_stacks_on_the_chosen_arm_and_judges_with_its_classifier(tiny_models, digits16):
+    """On best_classical = mixup: the public BatchAugment (filtered by the mixup arm's classifier), then MixUp,
+    whose soft labels the plan passes on."""
+    judges = {name: train_classifier(digits16.images[:100], digits16.labels[:100], 10, steps=5, seed=i)
+              for i, name in enumerate(["classical", "mixup"])}  # fmt: skip
+    train = digits16.subset(range(200))
+    inputs = ArmInputs(train, BenchConfig(), 4, tiny_models["ae"], judges.__getitem__, best_classical="mixup")
+    arm = BALANCED_ARMS["best_classical+filtered_synthetic"]
+    assert arm.base("mixup") == "mixup" and arm.base(None) is None
+    plan = arm.plan(inputs)
+    public = genaug.augment.BatchAugment(
+        tiny_models["ae"], mode="perturb", p=0.5, strength=0.5, filter=PredictionFilter(judges["mixup"]), seed=4
+    )
+    mixup = genaug.baselines.BatchLabelMix("mixup", 10, seed=4)
+    x, y = train.images[:64].float() / 255, train.labels[:64]
+    expected_x, expected_y = mixup(*public(x, y))
+    augmented, labels = plan.augment(x, y)
+    assert labels.shape == (64, 10) and torch.equal(augmented, expected_x) and torch.equal(labels, expected_y)
+    with pytest.raises(ValueError, match="needs ArmInputs.best_classical"):
+        arm.plan(ArmInputs(train, BenchConfig(), 4, tiny_models["ae"], judges.__getitem__))
 
 
 def test_a_filtered_pool_holds_only_accepted_images(tiny_models):

@@ -14,12 +14,14 @@ import genaug
 from genaug.bench import BALANCED_ARMS, BenchConfig, Benchmark, ResultsMismatchError, write_summary
 from genaug.bench.arms import ArmInputs
 from genaug.bench.run import QUALITY_KEY, RESULT_KEY
+from genaug.bench.scenarios import Scenario
 from genaug.errors import DataError
 from genaug.models.base import SAMPLING_VERSION
 from tests.train.tiny import tiny_config
 
 TINY_BENCH = dict(
     per_class=[4], seeds=1, test_size=0.3, reference_size=0.25, families=["cvae"], generator_steps=6,
+    arms=["real", "classical", "mixup", "real+synthetic", "best_classical+filtered_synthetic", "synthetic_only"],
     generator_min_epochs=None,
     generator_batch_size=16, classifier_steps=6, classifier_batch_size=16, pool_per_class=8,
     imbalance_ratios=[4.0], imbalance_max_per_class=8,
@@ -40,14 +42,21 @@ def test_every_arm_gets_a_row_and_a_rerun_skips_them(tmp_path, digits):
     out = run(tmp_path / "bench", digits)
     found = {(r["scenario"], r["arm"], r["family"]) for r in rows(out)}
     assert found == {
-        ("balanced", "real", ""), ("balanced", "classical", ""), ("balanced", "real+synthetic", "cvae"),
-        ("balanced", "classical+filtered_synthetic", "cvae"), ("balanced", "synthetic_only", "cvae"),
+        ("balanced", "real", ""), ("balanced", "classical", ""), ("balanced", "mixup", ""),
+        ("balanced", "real+synthetic", "cvae"), ("balanced", "best_classical+filtered_synthetic", "cvae"),
+        ("balanced", "synthetic_only", "cvae"),
         ("long_tailed", "real", ""), ("long_tailed", "class_weighted", ""), ("long_tailed", "oversample", ""),
         ("long_tailed", "classical", ""), ("long_tailed", "genaug_balance", "cvae"),
     }  # fmt: skip
     for row in rows(out):
-        assert 0.0 <= float(row["accuracy"]) <= 1.0
+        assert 0.0 <= float(row["accuracy"]) <= 1.0 and 0.0 <= float(row["validation_accuracy"]) <= 1.0
         assert (row["minority_recall"] == "") == (row["scenario"] == "balanced")
+    validation = {r["arm"]: float(r["validation_accuracy"]) for r in rows(out) if r["scenario"] == "balanced"}
+    best = max(["classical", "mixup"], key=validation.__getitem__)  # chosen on validation, never on test
+    stacked = {r["arm"]: r["stacked_on"] for r in rows(out) if r["scenario"] == "balanced"}
+    assert stacked["best_classical+filtered_synthetic"] == best and stacked["real+synthetic"] == "real"
+    assert stacked["classical"] == stacked["synthetic_only"] == ""
+    assert (out / "classifiers" / "balanced-n4-r1-s0" / "classical.safetensors").is_file()  # the judges, kept
     (quality,) = [q for q in rows(out, "quality.csv") if q["scenario"] == "balanced"]
     assert 0.0 <= float(quality["label_fidelity"]) <= 1.0
     before = (out / "results.csv").read_text()
@@ -55,26 +64,30 @@ def test_every_arm_gets_a_row_and_a_rerun_skips_them(tmp_path, digits):
     assert (out / "results.csv").read_text() == before
     summary = write_summary(out).read_text()
     assert "real+synthetic (cvae)" in summary and "minority-class recall" in summary
+    assert f"| 4 | {best} (best classical) | 1 |" in summary and "## Recommendation" in summary
     grid = "generators/balanced-n4-r1-s0/cvae/samples/step_000006.png"
     assert f"| 4 | ![cvae, N=4]({grid}) |" in summary and (out / grid).is_file()
 
 
-def test_the_filtered_arm_judges_with_the_classical_arms_classifier(tmp_path, digits, monkeypatch):
+def test_the_filtered_arm_judges_with_the_kept_classifier_of_the_arm_it_stacks_on(tmp_path, digits, monkeypatch):
     trained = []
     train_classifier = Benchmark.train_classifier
     monkeypatch.setattr(Benchmark, "train_classifier", lambda self, *a: trained.append(1) or train_classifier(self, *a))
     arms = ["classical", "classical+filtered_synthetic"]
     run(tmp_path / "both", digits, arms=arms, imbalance_arms=[], quality=False)
-    assert len(trained) == 2  # the judge is the classical arm's classifier, not a third training
+    assert len(trained) == 2  # the judge is the classical arm's classifier, kept by the first pass
     trained.clear()
     out = run(tmp_path / "filtered_only", digits, arms=arms[1:], imbalance_arms=[], quality=False)
-    assert len(trained) == 2  # without the classical arm in this pass, the judge is trained first
+    assert len(trained) == 2  # without the classical arm, the judge is trained (and kept) first
     bench = Benchmark(BenchConfig(**TINY_BENCH), digits, out, {"cvae": tiny_config("cvae")}, progress=False)
-    train = bench.pool.subset(range(40))
-    judge = bench.judge(train, seed=0)
-    assert judge() is judge()  # trained once per subset
-    again = bench.judge(train, seed=0)()
-    assert all(torch.equal(a, b) for a, b in zip(judge().parameters(), again.parameters(), strict=True))
+    scenario = Scenario("balanced", 4, 1.0, 0)
+    trained.clear()
+    judge = bench.judge(scenario.draw(bench.pool), scenario)("classical")
+    assert not trained and not judge.training  # loaded from the run's directory, not trained again
+    again = bench.train_classifier(
+        BALANCED_ARMS["classical"].plan(ArmInputs(scenario.draw(bench.pool), bench.config, 0)), 0
+    )
+    assert all(torch.equal(a, b) for a, b in zip(judge.state_dict().values(), again.state_dict().values(), strict=True))
 
 
 def test_workers_measure_the_same_rows_as_one_process_with_their_threads(tmp_path, digits):
@@ -93,7 +106,7 @@ def test_workers_measure_the_same_rows_as_one_process_with_their_threads(tmp_pat
     def by_key(out, name, key):
         return {tuple(r[k] for k in key): {k: v for k, v in r.items() if k != "seconds"} for r in rows(out, name)}
 
-    assert len(rows(parallel)) == 2 * 5 + 5  # two balanced subsets and a long-tailed one, each row once
+    assert len(rows(parallel)) == 2 * 6 + 5  # two balanced subsets and a long-tailed one, each row once
     assert by_key(parallel, "results.csv", RESULT_KEY) == by_key(serial.out, "results.csv", RESULT_KEY)
     assert by_key(parallel, "quality.csv", QUALITY_KEY) == by_key(serial.out, "quality.csv", QUALITY_KEY)
 
@@ -104,7 +117,7 @@ def test_a_failing_worker_stops_the_run_with_its_error(tmp_path, digits):
     blocked.write_text("not a directory")
     with pytest.raises(OSError, match="balanced-n4-r1-s0"):
         run(tmp_path, digits, workers=2, imbalance_arms=[], quality=False)
-    assert {r["arm"] for r in rows(tmp_path)} == {"real", "classical"}  # the rows measured before it stay
+    assert {r["arm"] for r in rows(tmp_path)} == {"real", "classical", "mixup"}  # the first pass's rows stay
 
 
 def test_a_filtered_arm_without_a_judge_says_what_it_needs(digits16, tiny_models):

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
+import json
 import math
 
 import pytest
 from scipy import stats
 
+from genaug.bench.config import BenchConfig
 from genaug.bench.run import RESULT_FIELDS
-from genaug.bench.summary import mean_ci, paired_difference, write_summary
+from genaug.bench.statistics import mean_ci, paired_difference
+from genaug.bench.summary import write_summary
 
 
 def test_mean_ci_is_the_student_t_interval():
@@ -45,3 +49,59 @@ def test_summary_reports_every_arm_with_differences(tmp_path):
     assert "| 20 | classical | 3 | 76.0 ± " in text
     assert "10.0 ± 0.0" in text  # real+synthetic vs real: +10 points on every seed
     assert (tmp_path / "accuracy_vs_budget.png").stat().st_size > 1000
+
+
+def write_rows(path, arms, budgets=(10,), seeds=4):
+    """results.csv with, for each arm (name, family, stacked_on, validation, test), the given accuracies plus a
+    seed-dependent offset shared by all arms (so paired differences are exact)."""
+    with (path / "results.csv").open("w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=RESULT_FIELDS)
+        writer.writeheader()
+        for n in budgets:
+            for seed in range(seeds):
+                for arm, family, stacked_on, validation, test in arms:
+                    writer.writerow({
+                        "scenario": "balanced", "per_class": n, "imbalance_ratio": 1.0, "seed": seed, "arm": arm,
+                        "family": family, "mode": "perturb" if family else "", "stacked_on": stacked_on,
+                        "train_images": 100, "validation_accuracy": validation + 0.01 * seed,
+                        "accuracy": test + 0.01 * seed, "balanced_accuracy": test, "minority_recall": "", "seconds": 1,
+                    })  # fmt: skip
+
+
+def meta(path):
+    (path / "bench_meta.json").write_text(json.dumps({
+        "config": dataclasses.asdict(BenchConfig()), "data": {"data_source": "digits", "classes": list("0123456789")},
+        "generator_overrides": {"ae": {"base_width": 16}},
+    }))  # fmt: skip
+
+
+def test_best_classical_is_chosen_on_validation_and_the_recommendation_snippet_runs_its_settings(tmp_path):
+    meta(tmp_path)
+    write_rows(tmp_path, [
+        ("real", "", "", 0.70, 0.70),
+        ("classical", "", "", 0.80, 0.85),  # best on test, but not on validation
+        ("trivialaugment", "", "", 0.82, 0.80),
+        ("classical+filtered_synthetic", "ae", "classical", 0.81, 0.86),
+        ("best_classical+filtered_synthetic", "ae", "trivialaugment", 0.84, 0.83),
+        ("best_classical+filtered_synthetic", "ae", "classical", 0.99, 0.99),  # stacked on an earlier choice
+    ])  # fmt: skip
+    text = write_summary(tmp_path).read_text()
+    assert "| 10 | trivialaugment (best classical) | 4 | 83.5 ± " in text
+    assert "99.0" not in text  # rows on another arm than today's best classical are left out
+    verdict = (
+        "| 10 | trivialaugment | best_classical+filtered_synthetic (ae) | 2.0 ± 0.0 (p=0.000) | 3.0 ± 0.0 (p=0.000)"
+    )
+    assert verdict in text
+    assert "genaug-train data.source=digits model=ae model.base_width=16 trainer.steps=600" in text
+    assert 'policy_batch_augment("trivialaugment", seed=0)' in text and "filter=PredictionFilter(judge)" in text
+
+
+def test_without_a_gain_on_validation_the_verdict_is_best_classical_alone_and_harm_is_flagged(tmp_path):
+    meta(tmp_path)
+    write_rows(tmp_path, [
+        ("mixup", "", "", 0.80, 0.80),
+        ("mixup+synthetic", "ae", "mixup", 0.79, 0.78),  # below mixup on validation, and 2 pp below on test
+    ])  # fmt: skip
+    text = write_summary(tmp_path).read_text()
+    assert "At N = 10: on this data, use mixup alone." in text and "| 10 | mixup | mixup alone |" in text
+    assert "| on mixup: -2.0 ± 0.0 (p=0.000) **harms** |" in text

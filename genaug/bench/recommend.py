@@ -1,0 +1,169 @@
+"""What ``genaug-bench`` tells the user: the best classical arm, the recommended genaug arm, and whether an arm hurts.
+
+Every choice is made on the validation split (the reference split: no generator or downstream classifier trains on
+it); the test split only reports the chosen arm's effect. Per budget:
+
+- ``best_classical``: the classical arm (of those measured) with the highest mean validation accuracy;
+- the recommendation: among the genaug arms that stack on an augmentation (``Arm.stacks_on``), the one whose
+  validation accuracy is furthest above best classical's, if it is above on average and its 95% interval rules out
+  losing more than ``HARM_MARGIN``; otherwise best classical alone;
+- do no harm: an arm whose test accuracy is more than ``HARM_MARGIN`` below the arm it stacks on, or significantly
+  below it (paired t-test, p < 0.05), is flagged.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from genaug.bench.arms import BALANCED_ARMS, BEST_CLASSICAL, CLASSICAL_ARMS, resolve_base
+from genaug.bench.config import BenchConfig
+from genaug.bench.results import Group, read_results
+from genaug.bench.statistics import mean_ci, paired_difference
+
+HARM_MARGIN = 0.005  # half a percentage point of accuracy
+Difference = tuple[float, float, float, int]  # mean, 95% CI half-width, p-value, seeds
+
+
+def choose_best_classical(validation: dict[Group, dict[int, float]], per_class: int) -> str | None:
+    """The classical arm with the highest mean validation accuracy at budget ``per_class`` (the first of equals,
+    in ``CLASSICAL_ARMS`` order); None when none was measured."""
+    means = {
+        arm: mean_ci(list(validation[key].values()))[0]
+        for arm in CLASSICAL_ARMS
+        if (key := ("balanced", per_class, 1.0, arm)) in validation
+    }
+    return max(means, key=means.__getitem__) if means else None
+
+
+def best_classical_by_budget(results: Path) -> dict[int, str]:
+    """``choose_best_classical`` for every balanced budget of the results CSV ``results`` (none before it exists)."""
+    if not results.exists():
+        return {}
+    validation = read_results(results, "validation_accuracy")
+    budgets = sorted({key[1] for key in validation if key[0] == "balanced"})
+    return {n: arm for n in budgets if (arm := choose_best_classical(validation, n)) is not None}
+
+
+def on_current_choice(best: dict[int, str]):
+    """A row filter for ``read_results``: rows of arms on best_classical count only when they stacked on the arm
+    chosen now (a choice can change when seeds are added; rows of the earlier choice stay in the CSV)."""
+
+    def keep(row: dict[str, str]) -> bool:
+        stacks_on = BALANCED_ARMS[row["arm"]].stacks_on if row["arm"] in BALANCED_ARMS else None
+        return stacks_on != BEST_CLASSICAL or row["stacked_on"] == best.get(int(row["per_class"]))
+
+    return keep
+
+
+def arm_name(label: str) -> str:
+    """The arm of an arm label ("classical+filtered_synthetic (ae)" -> "classical+filtered_synthetic")."""
+    return label.split(" (")[0]
+
+
+def base_label(label: str, best_classical: str | None) -> str | None:
+    """The label of the arm that ``label``'s arm stacks on (None: it stacks on nothing)."""
+    arm = BALANCED_ARMS.get(arm_name(label))
+    return None if arm is None else resolve_base(arm.stacks_on, best_classical)
+
+
+def harms(difference: Difference) -> bool:
+    """A difference to the arm stacked on that breaks do no harm: below -HARM_MARGIN, or significantly negative."""
+    mean, _, p, n = difference
+    return n > 0 and (mean < -HARM_MARGIN or (mean < 0 and not math.isnan(p) and p < 0.05))
+
+
+@dataclass
+class Verdict:
+    """The recommendation at one budget: ``arm`` (a genaug arm label) or None for best classical alone."""
+
+    per_class: int
+    best_classical: str
+    arm: str | None
+    validation_gain: Difference | None  # the arm against best classical, on the validation split
+    test_vs_best: Difference | None  # ... on the test split
+    test_vs_base: Difference | None  # against the arm it stacks on, on the test split
+
+
+def recommend(
+    validation: dict[Group, dict[int, float]], test: dict[Group, dict[int, float]], per_class: int, best: str
+) -> Verdict:
+    """The verdict at budget ``per_class`` given the best classical arm ``best`` (see the module docstring)."""
+    best_key = ("balanced", per_class, 1.0, best)
+    chosen, chosen_gain = None, None
+    for key in sorted(k for k in validation if k[0] == "balanced" and k[1] == per_class):
+        base = base_label(key[3], best)
+        if base is None or best_key not in validation or ("balanced", per_class, 1.0, base) not in validation:
+            continue
+        gain = paired_difference(validation[key], validation[best_key])
+        if harms(paired_difference(validation[key], validation[("balanced", per_class, 1.0, base)])):
+            continue
+        mean, half, _, _ = gain
+        safe = mean > 0 and not math.isnan(half) and mean - half > -HARM_MARGIN
+        if safe and (chosen_gain is None or mean > chosen_gain[0]):
+            chosen, chosen_gain = key[3], gain
+    if chosen is None:
+        return Verdict(per_class, best, None, None, None, None)
+    base_key = ("balanced", per_class, 1.0, base_label(chosen, best))
+    chosen_key = ("balanced", per_class, 1.0, chosen)
+    on_test = chosen_key in test
+    return Verdict(
+        per_class, best, chosen, chosen_gain,
+        paired_difference(test[chosen_key], test[best_key]) if on_test and best_key in test else None,
+        paired_difference(test[chosen_key], test[base_key]) if on_test and base_key in test else None,
+    )  # fmt: skip
+
+
+def snippet(verdict: Verdict, meta: dict[str, Any]) -> str:
+    """A ready-to-run sketch of the recommended configuration with public calls: the generator's genaug-train
+    command (with the benchmark's generator settings), the classical augmentation it stacks on, the filter, and the
+    training-step calls. ``meta``: the run's bench_meta.json."""
+    assert verdict.arm is not None
+    config, data = BenchConfig.from_recorded(meta["config"]), meta["data"]
+    num_classes = len(data["classes"])
+    family = verdict.arm.split(" (")[1].rstrip(")")
+    base = base_label(verdict.arm, verdict.best_classical)
+    filtered = "filtered_synthetic" in arm_name(verdict.arm)
+    steps = config.steps_for(family, verdict.per_class * num_classes)
+    settings = "".join(f" model.{k}={v}" for k, v in meta.get("generator_overrides", {}).get(family, {}).items())
+    mode = config.mode
+    strength = f", strength={config.perturb_strength}" if mode == "perturb" else ""
+    imports = ["import genaug"]
+    if base == "classical":
+        imports.append("from genaug.baselines import classical_batch_augment")
+        make_base, apply_base = "classical_batch_augment(seed=0)", "x = base(x, y)"
+    elif base in ("mixup", "cutmix"):
+        imports.append("from genaug.baselines import BatchLabelMix")
+        make_base, apply_base = f'BatchLabelMix("{base}", num_classes={num_classes}, seed=0)', "x, y = base(x, y)"
+    elif base != "real":
+        imports.append("from genaug.baselines import policy_batch_augment")
+        make_base, apply_base = f'policy_batch_augment("{base}", seed=0)', "x = base(x, y)"
+    lines = [
+        "```bash",
+        f"genaug-train data.source={data['data_source']} model={family}{settings} trainer.steps={steps} "
+        f"out=runs/genaug-{family}",
+        "```",
+        "",
+        "```python",
+        *imports,
+        *(["from genaug.filters import PredictionFilter"] if filtered else []),
+        "",
+        f'model = genaug.load("runs/genaug-{family}")',
+    ]
+    if base != "real":
+        lines.append(f"base = {make_base}  # {base}: the best classical augmentation here")
+    if filtered:
+        lines.append(f"judge = ...  # your classifier trained on the real images with the {base} augmentation")
+    options = f'mode="{mode}", p={config.synthetic_fraction}{strength}'
+    options += ", filter=PredictionFilter(judge)" if filtered else ""
+    lines += [
+        f"aug = genaug.augment.BatchAugment(model, {options}, seed=0)",
+        "for x, y in loader:  # float batches in [0, 1], int64 labels, on the training device",
+        "    x, y = aug(x, y)",
+        *([f"    {apply_base}"] if base != "real" else []),
+        "    ...  # the training step",
+        "```",
+    ]
+    return "\n".join(lines)

@@ -99,7 +99,7 @@ def tiny_runs(tmp_path_factory: pytest.TempPathFactory, digits16: ImageSet) -> d
     root = tmp_path_factory.mktemp("tiny_runs")
     settings = TrainerConfig(steps=20, batch_size=32, progress=False, tensorboard=False, sample_every=10**9)
     runs = {}
-    for family in ("cgan", "cvae", "ae"):
+    for family in ("cgan", "cvae", "ae", "diffusion"):
         Trainer(settings, root / family).fit(digits16, tiny_config(family))
         runs[family] = root / family
     return runs

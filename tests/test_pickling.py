@@ -26,7 +26,7 @@ from genaug.synthetic.mixed import MixedDataset
 from genaug.transforms import GenerativeAugment
 from tests.train.tiny import TINY
 
-FAMILIES = ["cgan", "cvae", "ae"]
+FAMILIES = ["cgan", "cvae", "ae", "diffusion"]
 
 
 def unsaved(model: GenerativeModel) -> GenerativeModel:
@@ -102,7 +102,7 @@ def test_datasets_give_the_same_items_in_spawned_workers(tiny_models, digits16):
     # the workers first: computing the items here would fill the caches that travel with the data sets
     in_workers = list(DataLoader(data, batch_size=None, num_workers=2, multiprocessing_context="spawn"))
     in_process = [data[i] for i in range(len(data))]
-    assert len(in_workers) == len(in_process) == 6 * (3 + 8)
+    assert len(in_workers) == len(in_process) == 2 * len(FAMILIES) * (3 + 8)
     for (image, label), (expected_image, expected_label) in zip(in_workers, in_process, strict=True):
         assert label == expected_label and torch.equal(image, expected_image)
 

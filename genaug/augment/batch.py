@@ -34,14 +34,15 @@ class BatchAugment(nn.Module):
 
     - ``model``: a loaded genaug model or a checkpoint directory. It is moved to each batch's device.
     - ``mode``: ``"replace"`` (fresh samples of the image's class) or ``"perturb"`` (a variation of the image
-      itself; models with an encoder: ae, cvae).
-    - ``p``: probability that an image is augmented; ``strength``: perturb's noise in code standard deviations.
+      itself; models with an encoder: ae, cvae, diffusion).
+    - ``p``: probability that an image is augmented; ``strength``: perturb's noise in code standard deviations
+      (diffusion: the noise level, in (0, 1]).
     - ``filter``: a ``genaug.filters`` filter (``keep(images, labels) -> bool``); a rejected synthetic image is
       redrawn up to ``redraws`` times, then the real image stays.
     - ``seed`` / ``generator``: the source of every random choice (a CPU generator; the same seed gives the
       same batches on any device). ``None`` draws a seed from torch's global RNG.
     - ``sampling_options``: the model's own sampling options in replace mode (``truncation`` for cgan,
-      ``temperature`` for cvae and ae).
+      ``temperature`` for cvae and ae, ``steps`` and ``guidance`` for diffusion).
 
     ``forward(x, y)`` takes images N x C x H x W (uint8, or float in [0, 1], i.e. before any normalisation)
     and labels: int64 class indices N, or one-hot / soft labels N x K (after MixUp / CutMix), which condition

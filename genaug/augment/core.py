@@ -5,8 +5,9 @@ A mode turns chosen real images (float N x C x H x W in [0, 1], in the model's w
 indices into synthetic images of the same classes, drawing its noise from one CPU ``torch.Generator``:
 
 - ``"replace"``: fresh samples of each image's class (``model.sample``; the real image is not used);
-- ``"perturb"`` (families with an encoder: ae, cvae): the image itself, encoded, its code moved by ``strength``
-  standard deviations of noise and decoded (``model.perturb``); the cvae decodes under the image's class.
+- ``"perturb"`` (families with an encoder: ae, cvae, diffusion): the image itself, encoded, its code moved by
+  ``strength`` standard deviations of noise and decoded (``model.perturb``); the cvae decodes under the image's
+  class. A diffusion model noises the image to level ``strength`` in (0, 1] and denoises it under its class.
 
 ``filter`` (any ``genaug.filters`` filter) judges the synthetic images; rejected ones are redrawn up to
 ``redraws`` times and otherwise leave the real image in place.

@@ -58,9 +58,10 @@ class GenerativeAugment(v2.Transform):
     Args:
         model: a trained genaug model (``genaug.load(...)``) or its checkpoint directory.
         p: probability of augmenting a sample.
-        mode: ``"replace"`` (a synthetic image of the sample's class) or ``"perturb"`` (ae, cvae: a variation of
-            the image itself, through the model's encoder).
-        strength: perturb: standard deviations of noise added to the image's code.
+        mode: ``"replace"`` (a synthetic image of the sample's class) or ``"perturb"`` (ae, cvae, diffusion: a
+            variation of the image itself, through the model's encoder).
+        strength: perturb: standard deviations of noise added to the image's code (diffusion: the noise level,
+            in (0, 1]).
         bank_size: replace: synthetic images made per class in one batch and handed out one by one, per process
             (None: 16 for a model on the CPU, 256 on a GPU). ``persistent_workers=True`` keeps DataLoader workers'
             banks from one epoch to the next.

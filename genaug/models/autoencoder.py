@@ -224,7 +224,7 @@ class Autoencoder(EncodingModel):
         pick = torch.rand(n, 1, generator=generator)
         return torch.cat([pick, torch.randn(n, self.latent_dim, generator=generator) * temperature], dim=1)
 
-    def _decode_noise(self, noise: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    def _decode_noise(self, noise: torch.Tensor, labels: torch.Tensor, **options: Any) -> torch.Tensor:
         cumulative = self.density_logits.cpu()[labels].double().softmax(dim=1).cumsum(dim=1)  # N x M
         pick = noise[:, :1].double() * cumulative[:, -1:]  # below the total: unused components are never picked
         component = torch.searchsorted(cumulative, pick, right=True).squeeze(1)  # N, the component where it falls

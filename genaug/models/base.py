@@ -156,7 +156,8 @@ class GenerativeModel(nn.Module):
         images of ``sample(n)`` are ``sample(k)``'s, whatever ``batch_size`` (which only bounds the work done at
         once). Calls returning more than ``MAX_SAMPLE_BYTES`` (2 GiB) are refused up front with a ValueError;
         ``genaug.SyntheticDataset`` and ``genaug.export`` generate any count in chunks. ``options`` are
-        family-specific (``truncation`` for cgan, ``temperature`` for cvae and ae).
+        family-specific (``truncation`` for cgan, ``temperature`` for cvae and ae, ``steps`` and ``guidance`` for
+        diffusion).
         """
         n = check_int("n", n, minimum=0)
         batch_size = check_int("batch_size", batch_size, minimum=1)
@@ -174,7 +175,7 @@ class GenerativeModel(nn.Module):
                 while noise is None or len(noise) < size:  # whole blocks, in order, whatever batch_size
                     block = self._draw_noise(NOISE_BLOCK, generator, **options)
                     noise = block if noise is None else torch.cat([noise, block])
-                out[start : start + size] = self._decode_noise(noise[:size], label_idx[start : start + size])
+                out[start : start + size] = self._decode_noise(noise[:size], label_idx[start : start + size], **options)
                 noise = noise[size:]
         finally:
             self.train(was_training)
@@ -188,8 +189,9 @@ class GenerativeModel(nn.Module):
         """Noise for ``n`` samples (CPU, one row each) from ``generator``, given the checked sampling options."""
         raise NotImplementedError
 
-    def _decode_noise(self, noise: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-        """Images in [0, 1] on the model's device from noise rows and class indices (both CPU)."""
+    def _decode_noise(self, noise: torch.Tensor, labels: torch.Tensor, **options: Any) -> torch.Tensor:
+        """Images in [0, 1] on the model's device from noise rows and class indices (both CPU), given the checked
+        sampling options (a family whose options only shape the noise ignores them here)."""
         raise NotImplementedError
 
     def anomaly_score(self, images: Any, **options: Any) -> torch.Tensor:
@@ -245,7 +247,8 @@ def check_output_size(n: int, image_shape: tuple[int, int, int]) -> None:
 
 
 class EncodingModel(GenerativeModel):
-    """A family with an encoder (ae, cvae): images can be encoded, decoded, reconstructed and perturbed."""
+    """A family with an encoder (ae, cvae; diffusion inverts its flow): images can be encoded, decoded, reconstructed
+    and perturbed."""
 
     perturb_uses_labels: ClassVar[bool] = False  # whether ``perturb`` decodes under the images' labels (cvae)
 

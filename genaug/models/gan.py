@@ -25,7 +25,7 @@ from genaug.models.ema import update_ema
 from genaug.models.inference import inference
 from genaug.models.inputs import ImageInput, as_image_batch, in_batches
 from genaug.models.latent_path import latent_end_point, latent_path
-from genaug.models.objective import Objective, UpdateRunner, check_betas
+from genaug.models.objective import Objective, UpdateRunner, check_betas, optimizer_steps
 from genaug.models.registry import register_family
 
 
@@ -163,7 +163,7 @@ class CGAN(GenerativeModel):
     def _draw_noise(self, n: int, generator: torch.Generator, truncation: float | None = None) -> torch.Tensor:
         return truncated_normal(n, self.latent_dim, truncation, generator)
 
-    def _decode_noise(self, noise: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    def _decode_noise(self, noise: torch.Tensor, labels: torch.Tensor, **options: Any) -> torch.Tensor:
         return self.generate(noise.to(self.device), labels.to(self.device))
 
 
@@ -229,8 +229,7 @@ class CGANObjective(Objective):
         return {"generator": self.opt_g, "discriminator": self.opt_d}
 
     def _step_count(self) -> int:
-        state = next(iter(self.opt_g.state.values()), None)
-        return int(state["step"]) if state else 0
+        return optimizer_steps(self.opt_g)
 
     def train_step(self, images: torch.Tensor, labels: torch.Tensor) -> dict[str, torch.Tensor]:
         model: CGAN = self.model

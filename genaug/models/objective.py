@@ -23,6 +23,12 @@ def check_betas(betas: Sequence[float]) -> tuple[float, ...]:
     return tuple(check_number(f"betas[{i}]", b, minimum=0, maximum=1, max_inclusive=False) for i, b in enumerate(betas))
 
 
+def optimizer_steps(optimizer: torch.optim.Optimizer) -> int:
+    """Steps ``optimizer`` has taken (read from its state, so the count survives a resume)."""
+    state = next(iter(optimizer.state.values()), None)
+    return int(state["step"]) if state else 0
+
+
 class UpdateRunner(Protocol):
     """How an objective runs its forward passes and optimiser steps (mixed precision, gradient sync)."""
 

@@ -24,7 +24,7 @@ from genaug.models.inference import inference
 from genaug.models.inputs import ImageInput, as_image_batch, in_batches
 from genaug.models.latent_path import class_blend, latent_end_point, latent_path
 from genaug.models.likelihood import ReconstructionLikelihood, check_config_likelihood, resolve_likelihood
-from genaug.models.objective import Objective, UpdateRunner, check_betas
+from genaug.models.objective import Objective, UpdateRunner, check_betas, optimizer_steps
 from genaug.models.options import check_strength, sampling_temperature
 from genaug.models.registry import register_family
 
@@ -200,7 +200,7 @@ class CVAE(EncodingModel):
     def _draw_noise(self, n: int, generator: torch.Generator, temperature: float = 1.0) -> torch.Tensor:
         return torch.randn(n, self.latent_dim, generator=generator) * temperature  # n x d: the codes z
 
-    def _decode_noise(self, noise: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    def _decode_noise(self, noise: torch.Tensor, labels: torch.Tensor, **options: Any) -> torch.Tensor:
         return torch.sigmoid(self.decoder_logits(noise.to(self.device), labels.to(self.device)))
 
 
@@ -225,8 +225,7 @@ class CVAEObjective(Objective):
 
     def steps_taken(self) -> int:
         """Optimiser steps taken so far (restored with the optimiser's state)."""
-        state = next(iter(self.optimizer.state.values()), None)
-        return int(state["step"]) if state else 0
+        return optimizer_steps(self.optimizer)
 
     def kl_weight(self) -> float:
         """beta, ramped linearly from 0 over the first ``kl_warmup_steps`` steps."""

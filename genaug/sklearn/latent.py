@@ -3,9 +3,10 @@
     pipe = make_pipeline(LatentEncoder("runs/mnist-ae"), LogisticRegression(max_iter=1000))
     pipe.fit(X_train, y_train)   # X: N×H×W[×C] or N×C×H×W arrays, or flat N×D rows with image_shape=(H, W)
 
-Features are the posterior mean for ``cvae``, the code for ``ae`` and the discriminator's pooled features for
-``cgan`` (it has no encoder); see each family's ``latent_features``. ``fit`` only loads the model: the encoder
-was trained already, so the transformer learns nothing from ``X``. A fitted encoder pickles and saves with
+Features are the posterior mean for ``cvae``, the code for ``ae``, the discriminator's pooled features for
+``cgan`` (it has no encoder) and the U-Net's pooled bottleneck for ``diffusion``; see each family's
+``latent_features``. ``fit`` only loads the model: the encoder was trained already, so the transformer learns
+nothing from ``X``. A fitted encoder pickles and saves with
 ``joblib.dump`` for every family (its model as a checkpoint reference or config + weights: ``genaug.models.pickling``).
 """
 

@@ -23,7 +23,7 @@ def fit(
     channels: int | None = None,
     **options: Any,
 ) -> GenerativeModel:
-    """Train a ``family`` model ("ae", "cvae" or "cgan") on ``data`` and save it in ``out``.
+    """Train a ``family`` model ("ae", "cvae", "cgan" or "diffusion") on ``data`` and save it in ``out``.
 
     The default family is the autoencoder: on the published benchmark (README, Benchmarks) it is the family
     whose synthetic data helped a downstream classifier at 10 to 100 labelled images per class (perturbing real

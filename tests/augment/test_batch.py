@@ -15,7 +15,9 @@ def batch(digits16):
     return digits16.images[:32].clone(), digits16.labels[:32].clone()
 
 
-@pytest.mark.parametrize(("family", "mode"), [("ae", "perturb"), ("cvae", "perturb"), ("cgan", "replace")])
+@pytest.mark.parametrize(
+    ("family", "mode"), [("ae", "perturb"), ("cvae", "perturb"), ("cgan", "replace"), ("diffusion", "perturb")]
+)
 def test_augments_a_share_of_the_batch_in_its_own_dtype_and_leaves_the_inputs_alone(tiny_models, batch, family, mode):
     x, y = batch
     x_before, y_before = x.clone(), y.clone()

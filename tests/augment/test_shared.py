@@ -63,7 +63,9 @@ def test_every_implementation_is_in_the_table():
 
 
 @pytest.mark.parametrize(("library", "name"), IMAGE_CASES)
-@pytest.mark.parametrize(("family", "mode"), [("cgan", "replace"), ("cvae", "perturb"), ("ae", "perturb")])
+@pytest.mark.parametrize(
+    ("family", "mode"), [("cgan", "replace"), ("cvae", "perturb"), ("ae", "perturb"), ("diffusion", "perturb")]
+)
 def test_output_keeps_the_input_form(library, name, family, mode, tiny_models):
     image = library.images[name]
     transform = library.transform_class(tiny_models[family], p=1.0, mode=mode)
@@ -231,7 +233,7 @@ def test_bad_arguments_fail_on_creation_naming_the_argument(library, argument, v
 
 @by_library
 def test_perturb_needs_an_encoder(library, tiny_models):
-    with pytest.raises(ValueError, match=r"mode='perturb'.*\(ae, cvae\).*this model is a cgan"):
+    with pytest.raises(ValueError, match=r"mode='perturb'.*\(ae, cvae, diffusion\).*this model is a cgan"):
         library.transform_class(tiny_models["cgan"], mode="perturb")
 
 

@@ -10,7 +10,7 @@ import torch
 
 from genaug.models.base import MAX_SAMPLE_BYTES, check_output_size
 
-FAMILIES = ["cgan", "cvae", "ae"]
+FAMILIES = ["cgan", "cvae", "ae", "diffusion"]
 
 
 @pytest.mark.parametrize("family", FAMILIES)

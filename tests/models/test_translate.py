@@ -72,12 +72,13 @@ def test_translate_errors(tiny_models, sevens):
     with pytest.raises(ValueError, match="got 2 labels for 4 samples"):
         tiny_models["ae"].translate(sevens, [1, 2])
     with pytest.raises(
-        NotImplementedError, match=r"cgan models have no translate\(\); families with one: \['ae', 'cvae'\]"
+        NotImplementedError,
+        match=r"cgan models have no translate\(\); families with one: \['ae', 'cvae', 'diffusion'\]",
     ):
         tiny_models["cgan"].translate(sevens, 2)
 
 
-@pytest.mark.parametrize(("family", "width"), [("cvae", 4), ("ae", 4), ("cgan", None)])
+@pytest.mark.parametrize(("family", "width"), [("cvae", 4), ("ae", 4), ("cgan", None), ("diffusion", 16)])
 def test_latent_features(tiny_models, sevens, family, width):
     model = tiny_models[family]
     features = model.latent_features(sevens)

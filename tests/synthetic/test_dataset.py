@@ -52,7 +52,7 @@ def test_items_follow_torchvision_conventions(model):
     assert "30 cgan images" in repr(ds)
 
 
-@pytest.mark.parametrize("family", ["cgan", "cvae", "ae"])
+@pytest.mark.parametrize("family", ["cgan", "cvae", "ae", "diffusion"])
 def test_an_index_always_gives_the_same_image(tiny_models, family):
     model = tiny_models[family]
     counts = {"1": CHUNK_SIZE + 6, "8": 3}  # two chunks of class 1, one of class 8

@@ -38,6 +38,19 @@ def test_compile_wraps_the_conv_trunks_only(digits16):
     assert list(model.state_dict()) == names  # checkpoints keep their keys
 
 
+def test_channels_last_trains_a_diffusion_model(digits16, tmp_path):
+    model = run(digits16, tmp_path / "run", "diffusion", channels_last=True)
+    assert model.net.out_conv.weight.is_contiguous(memory_format=torch.channels_last)
+    torch.testing.assert_close(genaug.load(tmp_path / "run").sample(4, seed=0), model.cpu().sample(4, seed=0))
+
+
+def test_compile_wraps_the_diffusion_unets(digits16):
+    model = get_model("diffusion", digits16)
+    accelerate(model, channels_last=False, compile=True)
+    compiled = [type(m).__name__ for m in model.modules() if getattr(m, "_compiled_call_impl", None) is not None]
+    assert compiled == ["UNet", "UNet"]  # the live and the EMA network
+
+
 @pytest.mark.slow
 def test_compiled_training_matches_eager(digits16, tmp_path):
     eager = run(digits16, tmp_path / "eager")

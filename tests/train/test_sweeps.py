@@ -36,7 +36,7 @@ def has_plugin(name: str) -> bool:
 
 @pytest.mark.parametrize(
     ("app", "sweep", "jobs"),
-    [("train", "seeds", 5), ("train", "families", 3), ("bench", "bench_budgets", 12)],
+    [("train", "seeds", 5), ("train", "families", 4), ("bench", "bench_budgets", 4)],
 )
 def test_sweep_recipes_expand_into_jobs_with_their_own_out(app, sweep, jobs):
     cfg = composed(app, f"+sweep={sweep}")

@@ -8,6 +8,7 @@ TINY = {
     "cgan": {"latent_dim": 8, "generator_width": 8, "discriminator_width": 8},
     "cvae": {"latent_dim": 4, "base_width": 8},
     "ae": {"latent_dim": 4, "base_width": 8, "density_components": 2},
+    "diffusion": {"base_width": 8, "channel_multipliers": (1, 2), "sampling_steps": 4},
 }
 
 

@@ -20,7 +20,7 @@ def png_size(path) -> tuple[int, int]:
         return image.size
 
 
-@pytest.mark.parametrize("family", ["cgan", "cvae", "ae"])
+@pytest.mark.parametrize("family", ["cgan", "cvae", "ae", "diffusion"])
 def test_sample_grid_has_a_row_per_class(tiny_models, tmp_path, family):
     path = viz.sample_grid(tiny_models[family], tmp_path / "grid.png", n_per_class=4, seed=1)
     width, height = png_size(path)

@@ -19,7 +19,15 @@ from pathlib import Path
 import numpy as np
 
 from genaug.atomic import atomic_path, atomic_write_text
-from genaug.bench.recommend import base_label, best_classical_by_budget, harms, on_current_choice, recommend, snippet
+from genaug.bench.recommend import (
+    Verdict,
+    base_label,
+    best_classical_by_budget,
+    harms,
+    on_current_choice,
+    recommend,
+    snippet,
+)
 from genaug.bench.results import META_FILE, Group, read_results
 from genaug.bench.scenarios import Scenario
 from genaug.bench.statistics import mean_ci, paired_difference
@@ -91,11 +99,8 @@ def summary_table(
     return lines
 
 
-def recommendation(
-    out: Path, validation: dict[Group, dict[int, float]], accuracy: dict[Group, dict[int, float]], best: dict[int, str]
-) -> list[str]:
-    """The verdict per budget (``genaug.bench.recommend``) and a snippet for each recommended configuration."""
-    verdicts = [recommend(validation, accuracy, n, best[n]) for n in sorted(best)]
+def recommendation(out: Path, verdicts: list[Verdict]) -> list[str]:
+    """The verdicts as a table, then each budget's sentence and a snippet for each recommended configuration."""
     lines = [
         "## Recommendation (chosen on the validation split; effects measured on the test split)",
         "",
@@ -112,12 +117,34 @@ def recommendation(
     meta = json.loads((out / META_FILE).read_text())
     shown: set[str] = set()
     for v in verdicts:
-        if v.arm is None:
-            lines += [f"At N = {v.per_class}: on this data, use {v.best_classical} alone.", ""]
-        elif v.arm not in shown:
+        lines += [verdict_sentence(v), ""]
+        if v.arm is not None and v.arm not in shown:
             shown.add(v.arm)
-            lines += [f"At N = {v.per_class}: {v.arm}, as a user would run it:", "", snippet(v, meta), ""]
+            lines += [snippet(v, meta), ""]
     return lines
+
+
+def verdict_sentence(v: Verdict) -> str:
+    """One budget's verdict in a sentence."""
+    if v.arm is None:
+        return f"At N = {v.per_class}: on this data, use {v.best_classical} alone."
+    effect = f" ({_difference_text(v.test_vs_best)} pp on the test split)" if v.test_vs_best is not None else ""
+    return f"At N = {v.per_class}: use {v.arm}, on top of {v.best_classical}{effect}:"
+
+
+def verdicts(out: Path) -> list[Verdict]:
+    """The recommendation at every balanced budget of the results in ``out`` (none for results written before the
+    validation scores existed)."""
+    results = out / "results.csv"
+    best = best_classical_by_budget(results) if _scored(results) else {}
+    validation = read_results(results, "validation_accuracy", on_current_choice(best))
+    accuracy = read_results(results, "accuracy", on_current_choice(best))
+    return [recommend(validation, accuracy, n, best[n]) for n in sorted(best)]
+
+
+def _scored(results: Path) -> bool:
+    with results.open(newline="") as f:
+        return "validation_accuracy" in (csv.DictReader(f).fieldnames or [])
 
 
 def write_summary(out: Path, header: str = "") -> Path:
@@ -125,14 +152,13 @@ def write_summary(out: Path, header: str = "") -> Path:
     returns summary.md. Results written before the validation scores existed get the tables without them."""
     results = out / "results.csv"
     lines = [header] if header else []
-    with results.open(newline="") as f:
-        scored = "validation_accuracy" in (csv.DictReader(f).fieldnames or [])
+    scored = _scored(results)
     best = best_classical_by_budget(results) if scored else {}
     keep = on_current_choice(best) if scored else None
     accuracy = read_results(results, "accuracy", keep)
     validation = (read_results(results, "validation_accuracy", keep) if scored else None) or None
     if best:
-        lines += recommendation(out, validation, accuracy, best)
+        lines += recommendation(out, verdicts(out))
     if any(k[0] == "balanced" for k in accuracy):
         table = summary_table(accuracy, "balanced", "N per class", validation, best)
         lines += ["## Balanced budgets: test accuracy", "", *table, ""]

@@ -11,6 +11,7 @@ from omegaconf import DictConfig
 
 from genaug.bench import Benchmark, write_summary
 from genaug.bench.machine import describe_machine
+from genaug.bench.summary import verdict_sentence, verdicts
 from genaug.cli.recipes import recipes_dir
 from genaug.data import predefined_splits
 
@@ -30,6 +31,8 @@ def main(cfg: DictConfig) -> None:
     summary = write_summary(out, header(HydraConfig.get().overrides.task, time.perf_counter() - start))
     print(summary.read_text())
     print(f"results: {out / 'results.csv'}; summary: {summary}")
+    for verdict in verdicts(out):
+        print(verdict_sentence(verdict))
 
 
 def held_out_sources(data: DictConfig) -> dict[str, str]:

@@ -14,6 +14,7 @@ it); the test split only reports the chosen arm's effect. Per budget:
 from __future__ import annotations
 
 import math
+import shlex
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from genaug.bench.arms import BALANCED_ARMS, BEST_CLASSICAL, CLASSICAL_ARMS, res
 from genaug.bench.config import BenchConfig
 from genaug.bench.results import Group, read_results
 from genaug.bench.statistics import mean_ci, paired_difference
+from genaug.data import builtin_of
 
 HARM_MARGIN = 0.005  # half a percentage point of accuracy
 Difference = tuple[float, float, float, int]  # mean, 95% CI half-width, p-value, seeds
@@ -129,6 +131,7 @@ def snippet(verdict: Verdict, meta: dict[str, Any]) -> str:
     steps = config.steps_for(family, verdict.per_class * num_classes)
     settings = "".join(f" model.{k}={v}" for k, v in meta.get("generator_overrides", {}).get(family, {}).items())
     mode = config.mode
+    source = builtin_of(data["data_source"]) or data["data_source"]  # a built-in's name, or the user's path
     strength = f", strength={config.perturb_strength}" if mode == "perturb" else ""
     imports = ["import genaug"]
     if base == "classical":
@@ -142,7 +145,7 @@ def snippet(verdict: Verdict, meta: dict[str, Any]) -> str:
         make_base, apply_base = f'policy_batch_augment("{base}", seed=0)', "x = base(x, y)"
     lines = [
         "```bash",
-        f"genaug-train data.source={data['data_source']} model={family}{settings} trainer.steps={steps} "
+        f"genaug-train data.source={shlex.quote(source)} model={family}{settings} trainer.steps={steps} "
         f"out=runs/genaug-{family}",
         "```",
         "",

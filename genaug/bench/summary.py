@@ -128,7 +128,10 @@ def verdict_sentence(v: Verdict) -> str:
     """One budget's verdict in a sentence."""
     if v.arm is None:
         return f"At N = {v.per_class}: on this data, use {v.best_classical} alone."
-    effect = f" ({_difference_text(v.test_vs_best)} pp on the test split)" if v.test_vs_best is not None else ""
+    effect = ""
+    if v.test_vs_best is not None and v.test_vs_best[3] > 0:
+        mean, half, p, _ = v.test_vs_best
+        effect = f" ({mean * 100:+.1f} ± {half * 100:.1f} pp against it on the test split, p = {p:.3f})"
     return f"At N = {v.per_class}: use {v.arm}, on top of {v.best_classical}{effect}:"
 
 

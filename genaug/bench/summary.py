@@ -99,6 +99,16 @@ def summary_table(
     return lines
 
 
+def glance_table(accuracy: dict[Group, dict[int, float]], best: dict[int, str]) -> list[str]:
+    """The compact table (the README's): test accuracy per budget and arm, and the difference to best classical."""
+    lines = ["| N per class | arm | test accuracy (%) | vs best classical (pp) |", "|---|---|---|---|"]
+    for key in sorted(k for k in accuracy if k[0] == "balanced" and k[1] in best):
+        label = f"**{key[3]}** (best classical)" if key[3] == best[key[1]] else key[3]
+        cells = [_fmt(*mean_ci(list(accuracy[key].values()))), _difference_cell(accuracy, key, best[key[1]])]
+        lines.append(f"| {key[1]} | {label} | " + " | ".join(cells) + " |")
+    return lines
+
+
 def recommendation(out: Path, verdicts: list[Verdict]) -> list[str]:
     """The verdicts as a table, then each budget's sentence and a snippet for each recommended configuration."""
     lines = [
@@ -162,6 +172,7 @@ def write_summary(out: Path, header: str = "") -> Path:
     validation = (read_results(results, "validation_accuracy", keep) if scored else None) or None
     if best:
         lines += recommendation(out, verdicts(out))
+        lines += ["## At a glance: test accuracy against best classical", "", *glance_table(accuracy, best), ""]
     if any(k[0] == "balanced" for k in accuracy):
         table = summary_table(accuracy, "balanced", "N per class", validation, best)
         lines += ["## Balanced budgets: test accuracy", "", *table, ""]

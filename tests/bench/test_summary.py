@@ -87,6 +87,8 @@ def test_best_classical_is_chosen_on_validation_and_the_recommendation_snippet_r
     ])  # fmt: skip
     text = write_summary(tmp_path).read_text()
     assert "| 10 | trivialaugment (best classical) | 4 | 83.5 ± " in text
+    assert "| 10 | **trivialaugment** (best classical) | 81.5 ± 2.1 |  |" in text  # the compact table
+    assert "| 10 | classical | 86.5 ± 2.1 | 5.0 ± 0.0 (p=0.000) |" in text
     assert "99.0" not in text  # rows on another arm than today's best classical are left out
     verdict = (
         "| 10 | trivialaugment | best_classical+filtered_synthetic (ae) | 2.0 ± 0.0 (p=0.000) | 3.0 ± 0.0 (p=0.000)"

@@ -87,28 +87,19 @@ def _label_mix(inputs: ArmInputs, mix: str) -> Step:
 
 # the classical arms: each one baseline of genaug.baselines alone on the real subset, seeded by the run seed;
 # best_classical is the one of them (among bench.arms) with the best validation accuracy at a budget
+_POLICY_ARMS = {
+    "trivialaugment": "real images with torchvision's TrivialAugmentWide, drawn per image",
+    "randaugment": "real images with torchvision's RandAugment (2 ops, magnitude 9), drawn per image",
+    "autoaugment": "real images with torchvision's AutoAugment (ImageNet policy), drawn per image",
+}
+_MIX_ARMS = {
+    "mixup": "real images with torchvision's MixUp on each batch (soft labels)",
+    "cutmix": "real images with torchvision's CutMix on each batch (soft labels)",
+}
 CLASSICAL_ARMS: dict[str, tuple[Callable[[ArmInputs], Step], str]] = {
     "classical": (_classical, "real images with classical augmentation (rotation, shift, zoom)"),
-    "trivialaugment": (
-        functools.partial(_policy, policy="trivialaugment"),
-        "real images with torchvision's TrivialAugmentWide, drawn per image",
-    ),
-    "randaugment": (
-        functools.partial(_policy, policy="randaugment"),
-        "real images with torchvision's RandAugment (2 ops, magnitude 9), drawn per image",
-    ),
-    "autoaugment": (
-        functools.partial(_policy, policy="autoaugment"),
-        "real images with torchvision's AutoAugment (ImageNet policy), drawn per image",
-    ),
-    "mixup": (
-        functools.partial(_label_mix, mix="mixup"),
-        "real images with torchvision's MixUp on each batch (soft labels)",
-    ),
-    "cutmix": (
-        functools.partial(_label_mix, mix="cutmix"),
-        "real images with torchvision's CutMix on each batch (soft labels)",
-    ),
+    **{name: (functools.partial(_policy, policy=name), what) for name, what in _POLICY_ARMS.items()},
+    **{name: (functools.partial(_label_mix, mix=name), what) for name, what in _MIX_ARMS.items()},
 }
 BEST_CLASSICAL = "best_classical"
 

@@ -74,6 +74,11 @@ class ResultsFile:
     def done(self, **key: Any) -> bool:
         return self._key(key) in self._done
 
+    def find(self, **key: Any) -> dict[str, str] | None:
+        """The row with this key, or None."""
+        wanted = self._key(key)
+        return next((row for row in self.rows if self._key(row) == wanted), None)
+
     def append(self, row: dict[str, Any]) -> None:
         with self._lock, self.path.open("a", newline="") as f:
             writer = csv.DictWriter(f, fieldnames=self.fields)

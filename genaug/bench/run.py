@@ -249,8 +249,23 @@ class Benchmark:
             if wants_quality:
                 quality.append({**scenario.key, "family": family, **self._quality(model, self.reference(), train)})
             for arm in pending:
+                twin = self._twin(results, scenario, arm, family, best)
+                if twin is not None:  # the same training, measured already: its row under this arm's name
+                    results.append({**twin, "arm": arm.name, "seconds": 0.0})
+                    continue
                 inputs = ArmInputs(train, cfg, scenario.seed, model, judge, best)
                 self._measure(results, scenario, arm, inputs, family)
+
+    def _twin(
+        self, results: ResultsFile, scenario: Scenario, arm: Arm, family: str, best: str | None
+    ) -> dict[str, str] | None:
+        """The finished row of the arm that trains exactly as ``arm`` does on this subset: for an arm on
+        best_classical, the arm named after the chosen one (best_classical+filtered_synthetic is
+        classical+filtered_synthetic when classical is chosen; same plan, same seeds, same classifier)."""
+        if arm.stacks_on != BEST_CLASSICAL or best is None:
+            return None
+        name = best + arm.name.removeprefix(BEST_CLASSICAL)
+        return results.find(**scenario.key, arm=name, family=family, stacked_on=best)
 
     def _quality_file(self) -> ResultsFile:
         return ResultsFile(self.out / "quality.csv", [*QUALITY_KEY, *QUALITY_METRICS], QUALITY_KEY)

@@ -90,6 +90,17 @@ def test_the_filtered_arm_judges_with_the_kept_classifier_of_the_arm_it_stacks_o
     assert all(torch.equal(a, b) for a, b in zip(judge.state_dict().values(), again.state_dict().values(), strict=True))
 
 
+def test_an_arm_on_best_classical_reuses_the_row_of_its_twin(tmp_path, digits, monkeypatch):
+    trained = []
+    train_classifier = Benchmark.train_classifier
+    monkeypatch.setattr(Benchmark, "train_classifier", lambda self, *a: trained.append(1) or train_classifier(self, *a))
+    arms = ["classical", "classical+filtered_synthetic", "best_classical+filtered_synthetic"]
+    out = run(tmp_path, digits, arms=arms, imbalance_arms=[], quality=False)
+    assert len(trained) == 2  # classical (also the judge) and classical+filtered_synthetic; its twin is a copy
+    twin, copy = [{k: v for k, v in r.items() if k not in ("arm", "seconds")} for r in rows(out)[1:]]
+    assert twin == copy and rows(out)[2]["seconds"] == "0.0"
+
+
 def test_workers_measure_the_same_rows_as_one_process_with_their_threads(tmp_path, digits):
     config = BenchConfig(**{**TINY_BENCH, "per_class": [4, 6]})
     threads = torch.get_num_threads()

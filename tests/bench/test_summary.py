@@ -69,10 +69,11 @@ def write_rows(path, arms, budgets=(10,), seeds=4):
 
 
 def meta(path):
-    (path / "bench_meta.json").write_text(json.dumps({
-        "config": dataclasses.asdict(BenchConfig()), "data": {"data_source": "digits (scikit-learn load_digits, 8×8)", "classes": list("0123456789")},
-        "generator_overrides": {"ae": {"base_width": 16}},
-    }))  # fmt: skip
+    data = {"data_source": "digits (scikit-learn load_digits, 8×8)", "classes": list("0123456789")}
+    config = dataclasses.asdict(BenchConfig())
+    (path / "bench_meta.json").write_text(
+        json.dumps({"config": config, "data": data, "generator_overrides": {"ae": {"base_width": 16}}})
+    )
 
 
 def test_best_classical_is_chosen_on_validation_and_the_recommendation_snippet_runs_its_settings(tmp_path):

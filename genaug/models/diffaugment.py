@@ -58,8 +58,14 @@ def check_policy(policy: list[str] | tuple[str, ...]) -> tuple[str, ...]:
     return tuple(policy)
 
 
-def diff_augment(x: torch.Tensor, policy: tuple[str, ...]) -> torch.Tensor:
-    """Apply each op of ``policy`` in turn; an empty policy returns ``x`` unchanged."""
+def diff_augment(x: torch.Tensor, policy: tuple[str, ...], p: float = 1.0) -> torch.Tensor:
+    """Apply each op of ``policy`` in turn, each to a random share ``p`` of the images (drawn per image and op,
+    as adaptive discriminator augmentation does); ``p=1`` applies every op to every image (plain DiffAugment).
+    An empty policy or ``p=0`` returns ``x`` unchanged."""
     for name in policy:
-        x = _OPS[name](x)
+        if p >= 1.0:
+            x = _OPS[name](x)
+        elif p > 0.0:
+            chosen = _per_image(x) < p
+            x = torch.where(chosen, _OPS[name](x), x)
     return x

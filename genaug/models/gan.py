@@ -2,6 +2,8 @@
 
 Generator with class-conditional batch norm; projection discriminator with spectral norm; hinge loss;
 DiffAugment on real and fake images in every step; an EMA copy of the generator is used for sampling.
+Small-data options (``CGANConfig``; their pieces in ``genaug.models.gan_small_data``): adaptive discriminator
+augmentation (ADA), LeCam regularisation and a discriminator width chosen from the number of training images.
 """
 
 from __future__ import annotations
@@ -22,11 +24,19 @@ from genaug.models.base import GenerativeModel
 from genaug.models.blocks import DownsamplingTrunk, UpsamplingTrunk
 from genaug.models.diffaugment import POLICIES, check_policy, diff_augment
 from genaug.models.ema import update_ema
+from genaug.models.gan_small_data import (
+    adjusted_augment_p,
+    auto_discriminator_width,
+    check_class_sizes,
+    lecam_penalty,
+)
 from genaug.models.inference import inference
 from genaug.models.inputs import ImageInput, as_image_batch, in_batches
 from genaug.models.latent_path import latent_end_point, latent_path
 from genaug.models.objective import Objective, UpdateRunner, check_betas, optimizer_steps
 from genaug.models.registry import register_family
+
+AUTO = "auto"
 
 
 @dataclass
@@ -35,7 +45,8 @@ class CGANConfig:
 
     latent_dim: int = 64  # size of the noise vector z
     generator_width: int = 32  # channels of the generator's last stage (doubling per stage, up to 8x)
-    discriminator_width: int = 32  # channels of the discriminator's first stage
+    discriminator_width: int | str = 32  # channels of the discriminator's first stage; "auto" picks them from the
+    # number of training images (auto_discriminator_width), so a small set gets a lighter discriminator
     lr_generator: float = 2e-4
     lr_discriminator: float = 2e-4
     betas: tuple[float, float] = (0.0, 0.9)  # Adam betas, as in SNGAN/BigGAN
@@ -44,30 +55,61 @@ class CGANConfig:
     classifier_weight: float = 1.0  # weight of the auxiliary class loss: D classifies real images, G must make
     # fakes that D's classifier assigns to their label (as in AC-GAN); 0 leaves class-following to projection
     diffaugment: list[str] | str = "auto"  # ops from genaug.models.diffaugment.POLICIES; auto adds color for RGB
+    # Adaptive discriminator augmentation (ADA, Karras et al. 2020): each DiffAugment op is applied to a share p of
+    # the images D sees (real and fake alike), and p follows an overfitting signal, r = E[sign(D(real))], the share
+    # of real images D scores as real minus those it scores as fake: p rises while r > ada_target and falls while
+    # r < ada_target. A D that memorises a small set scores all of it as real (r -> 1), so it gets more
+    # augmentation exactly when it needs it. None keeps plain DiffAugment: every op on every image.
+    ada_target: float | None = None  # the r to hold (the paper's 0.6); None disables ADA
+    ada_start_p: float = 0.0  # p at the first step: the paper's 0; 1 starts as plain DiffAugment, which already
+    # helps on small data, and lets the signal lower p where it leaks into the samples
+    ada_interval: int = 4  # discriminator steps between adjustments of p (the paper's 4)
+    ada_ramp_images: int = 20_000  # images D sees while p moves from 0 to 1 at most: the paper's 500k suits runs of
+    # millions of images; small-data runs here see about 10^5, so p must move faster to matter
+    # LeCam regularisation (Tseng et al. 2021): D's outputs on real images are pulled below an EMA of its outputs
+    # on fakes and its outputs on fakes above an EMA of those on reals, which bounds how far apart D can push a
+    # small training set and the fakes (the authors' one-sided form of the penalty)
+    lecam_weight: float = 0.0  # weight of the penalty in D's loss (the paper: 0.3 with DiffAugment); 0 disables it
+    lecam_decay: float = 0.99  # EMA decay of the anchors (the paper's 0.99)
 
     def __post_init__(self) -> None:
         # sizes are stored as checked (a numpy int becomes an int): the config is saved as JSON with the weights
         self.latent_dim = check_int("latent_dim", self.latent_dim, minimum=1)
         self.generator_width = check_int("generator_width", self.generator_width, minimum=1)
-        self.discriminator_width = check_int("discriminator_width", self.discriminator_width, minimum=1)
+        if self.discriminator_width != AUTO:
+            self.discriminator_width = check_int(
+                "discriminator_width", self.discriminator_width, minimum=1, note="or 'auto'"
+            )
         for name in ("lr_generator", "lr_discriminator"):
             check_number(name, getattr(self, name), minimum=0, min_inclusive=False)
         check_number("ema_decay", self.ema_decay, minimum=0, maximum=1, note="0 disables averaging")
         for name in ("mismatch_weight", "classifier_weight"):
             check_number(name, getattr(self, name), minimum=0)
         self.betas = check_betas(self.betas)
-        if self.diffaugment != "auto":
+        if self.ada_target is not None:
+            note = "None disables ADA"
+            self.ada_target = check_number("ada_target", self.ada_target, minimum=0, maximum=1, note=note)
+        self.ada_start_p = check_number("ada_start_p", self.ada_start_p, minimum=0, maximum=1)
+        self.ada_interval = check_int("ada_interval", self.ada_interval, minimum=1)
+        self.ada_ramp_images = check_int("ada_ramp_images", self.ada_ramp_images, minimum=1)
+        check_number("lecam_weight", self.lecam_weight, minimum=0, note="0 disables LeCam regularisation")
+        check_number("lecam_decay", self.lecam_decay, minimum=0, maximum=1, max_inclusive=False)
+        if self.diffaugment != AUTO:
             if isinstance(self.diffaugment, str) or not isinstance(self.diffaugment, Sequence):
                 ops = list(POLICIES)
                 raise ValueError(f"diffaugment must be 'auto' or a list of ops from {ops}, got {self.diffaugment!r}")
             check_policy(self.diffaugment)
 
     def resolved_for(self, images: torch.Tensor) -> CGANConfig:
-        """Decide ``diffaugment="auto"``: translation + cutout, plus colour for RGB images."""
-        if self.diffaugment != "auto":
-            return dataclasses.replace(self, diffaugment=list(check_policy(self.diffaugment)))
-        policy = (["color"] if images.shape[1] == 3 else []) + ["translation", "cutout"]
-        return dataclasses.replace(self, diffaugment=policy)
+        """Decide the "auto" settings from the training images (N x C x H x W): ``diffaugment`` (translation +
+        cutout, plus colour for RGB images) and ``discriminator_width`` (from N)."""
+        policy = self.diffaugment
+        if policy == AUTO:
+            policy = (["color"] if images.shape[1] == 3 else []) + ["translation", "cutout"]
+        width = self.discriminator_width
+        if width == AUTO:
+            width = auto_discriminator_width(len(images))
+        return dataclasses.replace(self, diffaugment=list(check_policy(policy)), discriminator_width=width)
 
 
 class ProjectionDiscriminator(nn.Module):
@@ -95,6 +137,11 @@ class CGAN(GenerativeModel):
 
     def __init__(self, config: CGANConfig, classes, image_shape):
         super().__init__(config, classes, image_shape)
+        if config.discriminator_width == AUTO:
+            raise ValueError(
+                "discriminator_width='auto' is decided from the training images: build the model from "
+                "config.resolved_for(images)"
+            )
         self.generator = UpsamplingTrunk(config.latent_dim, self.image_shape, config.generator_width, self.num_classes)
         self.generator_ema = copy.deepcopy(self.generator).requires_grad_(False)
         self.discriminator = ProjectionDiscriminator(self.image_shape, config.discriminator_width, self.num_classes)
@@ -209,12 +256,17 @@ def mismatched_labels(labels: torch.Tensor, num_classes: int) -> torch.Tensor:
 
 
 class CGANObjective(Objective):
-    """One discriminator step then one generator step per batch, DiffAugment on every image D sees.
+    """One discriminator step then one generator step per batch, DiffAugment on every image D sees (each op on a
+    share p of them under ADA).
 
     With more than one class, real images paired with a wrong label also count as negatives for the
     discriminator (the matching-aware loss of Reed et al., 2016): it must check the class, not only realism,
     which makes the generator follow its label much sooner on small data. An auxiliary classifier on D's features,
     trained on real images only, adds a class loss to the generator's step (``classifier_weight``).
+
+    ADA's probability and LeCam's anchors (``CGANConfig``) live in the discriminator optimiser's param group
+    (``state``): the Trainer saves and restores optimiser state dicts, so they survive a resume exactly, as a
+    learning-rate scheduler's values do.
     """
 
     def __init__(self, model: CGAN, precision: UpdateRunner):
@@ -222,26 +274,73 @@ class CGANObjective(Objective):
         cfg = model.config
         self.policy = check_policy(cfg.diffaugment)
         self.classifies = model.num_classes > 1 and cfg.classifier_weight > 0
+        self.adaptive = cfg.ada_target is not None
+        self.regularised = cfg.lecam_weight > 0
         self.opt_g = torch.optim.Adam(model.generator.parameters(), lr=cfg.lr_generator, betas=tuple(cfg.betas))
         self.opt_d = torch.optim.Adam(model.discriminator.parameters(), lr=cfg.lr_discriminator, betas=tuple(cfg.betas))
+        if self.adaptive:  # the signal is summed over ada_interval steps
+            self.state.update(ada_p=cfg.ada_start_p, ada_signs=torch.zeros(()), ada_images=0)
+        if self.regularised:  # the anchors start at the first batch's mean logits
+            self.state.update(lecam_real=None, lecam_fake=None)
+
+    @property
+    def state(self) -> dict[str, Any]:
+        """The discriminator optimiser's param group, which also holds ADA's and LeCam's running values.
+
+        Read it anew each time: ``load_state_dict`` replaces the group."""
+        return self.opt_d.param_groups[0]
+
+    @property
+    def augment_p(self) -> float:
+        """The share of images each DiffAugment op is applied to: ADA's current p, or 1 without ADA."""
+        return self.state["ada_p"] if self.adaptive else 1.0
 
     def optimizers(self) -> dict[str, torch.optim.Optimizer]:
         return {"generator": self.opt_g, "discriminator": self.opt_d}
 
+    def check_data(self, images: torch.Tensor, labels: torch.Tensor) -> None:
+        """Refuse training data with a class too small for a GAN (``check_class_sizes``)."""
+        check_class_sizes(labels, self.model.classes)
+
     def _step_count(self) -> int:
         return optimizer_steps(self.opt_g)
+
+    def _adapt(self, real_logits: torch.Tensor) -> None:
+        """Add a batch to ADA's overfitting signal; every ``ada_interval`` discriminator steps, adjust p from it.
+
+        The signs are summed on the device, so only an adjustment waits for it."""
+        cfg, state = self.model.config, self.state
+        state["ada_signs"] = real_logits.detach().float().sign().sum() + state["ada_signs"]
+        state["ada_images"] += len(real_logits)
+        if optimizer_steps(self.opt_d) % cfg.ada_interval == 0:
+            signal = float(state["ada_signs"]) / state["ada_images"]
+            state["ada_p"] = adjusted_augment_p(
+                state["ada_p"], signal, cfg.ada_target, state["ada_images"], cfg.ada_ramp_images
+            )
+            state["ada_signs"], state["ada_images"] = torch.zeros(()), 0
+
+    def _lecam(self, real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
+        """Move LeCam's anchors (EMAs of D's mean logits) to this batch, then the penalty against them."""
+        decay, state = self.model.config.lecam_decay, self.state
+        for key, logits in (("lecam_real", real_logits), ("lecam_fake", fake_logits)):
+            mean = logits.detach().mean()
+            anchor = state[key]
+            state[key] = mean if anchor is None else decay * anchor.to(mean.device) + (1 - decay) * mean
+        return lecam_penalty(real_logits, fake_logits, state["lecam_real"], state["lecam_fake"])
 
     def train_step(self, images: torch.Tensor, labels: torch.Tensor) -> dict[str, torch.Tensor]:
         model: CGAN = self.model
         n = images.shape[0]
         fake_labels = labels  # condition fakes on the batch's label distribution
+        p = self.augment_p  # one probability for both of this step's updates
+        extra: dict[str, torch.Tensor] = {}  # what the options add to the losses logged
         with self.precision.autocast():
             z = torch.randn(n, model.latent_dim, device=images.device)
             with torch.no_grad():
                 fake = model.generate(z, fake_labels, use_ema=False)
-            real_features = model.discriminator.features(diff_augment(images, self.policy))
+            real_features = model.discriminator.features(diff_augment(images, self.policy, p))
             d_real = model.discriminator.score(real_features, labels)
-            d_fake = model.discriminator(diff_augment(fake, self.policy), fake_labels)
+            d_fake = model.discriminator(diff_augment(fake, self.policy, p), fake_labels)
             d_loss = hinge_discriminator_loss(d_real.float(), d_fake.float())
             if model.num_classes > 1 and model.config.mismatch_weight > 0:
                 wrong = mismatched_labels(labels, model.num_classes)
@@ -250,13 +349,19 @@ class CGANObjective(Objective):
             if self.classifies:
                 class_logits = model.discriminator.classifier(real_features).float()
                 d_loss = d_loss + model.config.classifier_weight * F.cross_entropy(class_logits, labels)
+            if self.regularised:
+                extra["lecam"] = self._lecam(d_real.float(), d_fake.float())
+                d_loss = d_loss + model.config.lecam_weight * extra["lecam"]
         self.precision.step(d_loss, self.opt_d)
+        if self.adaptive:
+            extra["ada_p"] = torch.tensor(p, device=images.device)
+            self._adapt(d_real)
 
         model.discriminator.requires_grad_(False)  # the generator step needs no discriminator gradients
         with self.precision.autocast():
             z = torch.randn(n, model.latent_dim, device=images.device)
             fake = model.generate(z, fake_labels, use_ema=False)
-            fake_features = model.discriminator.features(diff_augment(fake, self.policy))
+            fake_features = model.discriminator.features(diff_augment(fake, self.policy, p))
             g_loss = hinge_generator_loss(model.discriminator.score(fake_features, fake_labels).float())
             if self.classifies:
                 class_logits = model.discriminator.classifier(fake_features).float()
@@ -269,6 +374,7 @@ class CGANObjective(Objective):
             "g_loss": g_loss.detach(),
             "d_real": d_real.detach().float().mean(),
             "d_fake": d_fake.detach().float().mean(),
+            **{name: value.detach() for name, value in extra.items()},
         }
 
 

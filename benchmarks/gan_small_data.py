@@ -1,0 +1,272 @@
+"""The cgan on small data (issue 19): which of adaptive discriminator augmentation (ADA), LeCam regularisation and
+a discriminator sized to the data help, on MNIST-5k subsets of N images per class, chosen on a validation split.
+
+Protocol: MNIST-5k is split (stratified, seed 0) into a reference split (40%), a pool (30%) and a validation split
+(30%). A reference CNN (``genaug.metrics``) and an RBF-SVM on raw pixels train on the reference split only. For
+each N and seed, N images per class are drawn from the pool; every variant's cgan trains on them (the shipped
+``model=cgan`` recipe plus the variant's overrides) and is scored against the validation split, which no
+generator and no judge saw:
+
+- label fidelity: share of samples the reference CNN, and independently the SVM, assigns the class they were
+  conditioned on;
+- recall, memorised fraction: ``genaug.metrics.generator_quality`` (reference-CNN features, vs validation);
+- synthetic-only / real-only: accuracy of a small CNN trained on synthetic images only, over one trained on the
+  N real images per class, both tested on the validation split.
+
+    python -m benchmarks.gan_small_data                           # N = 10, 20, 100; seeds 0-2; every variant
+    python -m benchmarks.gan_small_data per_class=10 seeds=1 variants=baseline,+ada steps=200
+
+Cost: a cgan run of the recipe's 3,000 steps took about 10 minutes on 2 cores (train_quality.md), and scoring adds
+about a minute, so all 63 runs take about 12 hours there; ``steps=``, ``variants=`` and ``per_class=`` cut it.
+
+Writes benchmarks/results/gan_small_data.{md,json} (``report=<name>``: <name>.{md,json}) after every run, and a
+sample grid per N and variant (seed 0) in benchmarks/results/gan_small_data/; a rerun with the same settings resumes.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+from sklearn.svm import SVC
+from torchvision.utils import save_image
+
+from benchmarks.report import RESULTS, previous_rows, write_rows
+from benchmarks.train_quality import default_recipe
+from genaug.bench.machine import describe_machine
+from genaug.bench.statistics import mean_ci
+from genaug.data import ImageSet, load, per_class_subset, train_test_split
+from genaug.metrics import accuracy, generator_quality, train_classifier
+from genaug.models.base import GenerativeModel
+from genaug.train import Trainer
+
+# variant name -> Hydra overrides of the cgan recipe; the first is the baseline (the recipe as shipped)
+VARIANTS: dict[str, list[str]] = {
+    "baseline": [],
+    "+ada": ["model.ada_target=0.6"],
+    "+ada from p=1": ["model.ada_target=0.6", "model.ada_start_p=1.0"],
+    "+lecam": ["model.lecam_weight=0.3"],
+    "+ada+lecam": ["model.ada_target=0.6", "model.lecam_weight=0.3"],
+    "+auto width": ["model.discriminator_width=auto"],
+    "+ada+lecam+auto width": ["model.ada_target=0.6", "model.lecam_weight=0.3", "model.discriminator_width=auto"],
+}
+# The issue's targets per N: label fidelity, recall, synthetic-only / real-only, train time (s, 2 cores); and the
+# memorised fraction must stay <= MEMORISED_TARGET at every N
+TARGETS = {
+    10: (0.85, 0.30, 0.85, 300),
+    20: (0.90, 0.35, 0.90, 300),
+    100: (0.95, 0.45, 0.93, 480),
+    500: (0.97, 0.55, 0.95, 720),
+}
+MEMORISED_TARGET = 0.10
+METRICS = ("label_fidelity", "svm_label_fidelity", "recall", "synthetic_over_real", "memorised_fraction", "train_s")
+
+
+@dataclass
+class Settings:
+    per_class: list[int] = field(default_factory=lambda: [10, 20, 100])
+    seeds: int = 3
+    variants: list[str] = field(default_factory=lambda: list(VARIANTS))
+    steps: int | None = None  # trainer steps (None: the trainer recipe's)
+    samples_per_class: int = 150  # synthetic images per class scored for fidelity, recall and memorisation
+    synthetic_train_per_class: int = 500  # synthetic images per class the synthetic-only classifier trains on
+    classifier_steps: int = 1500  # steps of the reference CNN and of the downstream classifiers
+    svm_c: float = 10.0  # the RBF-SVM's C (gamma "scale"); fixed, never tuned on the validation split
+    report: str = "gan_small_data"  # writes benchmarks/results/<report>.{md,json}
+
+    @classmethod
+    def from_argv(cls, argv: list[str]) -> Settings:
+        options = dict(arg.split("=", 1) for arg in argv)
+        settings = cls(report=options.pop("report", cls.report))
+        if "per_class" in options:
+            settings.per_class = [int(n) for n in options.pop("per_class").split(",")]
+        if "variants" in options:
+            settings.variants = options.pop("variants").split(",")
+        unknown = sorted(set(settings.variants) - set(VARIANTS))
+        if unknown:
+            raise ValueError(f"unknown variant(s) {unknown}; valid: {list(VARIANTS)}")
+        for name in ("seeds", "steps", "samples_per_class", "synthetic_train_per_class", "classifier_steps"):
+            if name in options:
+                setattr(settings, name, int(options.pop(name)))
+        if "svm_c" in options:
+            settings.svm_c = float(options.pop("svm_c"))
+        if options:
+            raise ValueError(f"unknown option(s) {sorted(options)}; valid: {sorted(vars(settings))}")
+        return settings
+
+
+@dataclass
+class Judges:
+    """What scores a generator, all trained on the reference split only."""
+
+    cnn: torch.nn.Module
+    svm: SVC
+    validation: ImageSet
+
+
+def pixels(images: torch.Tensor) -> Any:
+    """uint8 or [0, 1] float images as rows of [0, 1] pixels (numpy), for the SVM."""
+    x = images.float() / 255.0 if not images.is_floating_point() else images.float()
+    return x.flatten(1).cpu().numpy()
+
+
+def train_judges(settings: Settings) -> tuple[Judges, ImageSet, dict[str, float]]:
+    """The judges, the pool subsets are drawn from, and the judges' own validation accuracies."""
+    data = load("mnist5k")
+    rest, reference = train_test_split(data, test_size=0.4, seed=0)
+    pool, validation = train_test_split(rest, test_size=0.5, seed=0)
+    cnn = train_classifier(
+        reference.images, reference.labels, data.num_classes, steps=settings.classifier_steps, seed=0
+    )
+    svm = SVC(kernel="rbf", C=settings.svm_c, gamma="scale").fit(pixels(reference.images), reference.labels.numpy())
+    judges = Judges(cnn, svm, validation)
+    own = {
+        "reference_cnn": accuracy(cnn, validation.images, validation.labels),
+        "svm": float((svm.predict(pixels(validation.images)) == validation.labels.numpy()).mean()),
+    }
+    return judges, pool, own
+
+
+def real_only_accuracy(train: ImageSet, judges: Judges, settings: Settings, seed: int) -> float:
+    """Validation accuracy of a small CNN trained on the real subset alone (the denominator of the ratio)."""
+    net = train_classifier(train.images, train.labels, train.num_classes, steps=settings.classifier_steps, seed=seed)
+    return accuracy(net, judges.validation.images, judges.validation.labels)
+
+
+def score(model: GenerativeModel, train: ImageSet, judges: Judges, settings: Settings, seed: int) -> dict[str, float]:
+    """Every metric of one trained generator (real-only accuracy aside)."""
+    labels = torch.arange(model.num_classes).repeat_interleave(settings.samples_per_class)
+    samples = model.sample(len(labels), labels=labels, seed=1000 + seed).cpu()
+    quality = generator_quality(judges.cnn, train.images, judges.validation.images, samples, labels, seed=seed)
+    svm_labels = torch.as_tensor(judges.svm.predict(pixels(samples)))
+    train_labels = torch.arange(model.num_classes).repeat_interleave(settings.synthetic_train_per_class)
+    synthetic = model.sample(len(train_labels), labels=train_labels, seed=2000 + seed).cpu()
+    net = train_classifier(synthetic, train_labels, model.num_classes, steps=settings.classifier_steps, seed=seed)
+    return {
+        "label_fidelity": quality["label_fidelity"],
+        "svm_label_fidelity": float((svm_labels == labels).float().mean()),
+        "recall": quality["recall"],
+        "coverage": quality["coverage"],
+        "memorised_fraction": quality["memorised_fraction"],
+        "synthetic_only_accuracy": accuracy(net, judges.validation.images, judges.validation.labels),
+    }
+
+
+def run_variant(
+    train: ImageSet, variant: str, settings: Settings, seed: int, work: Path
+) -> tuple[GenerativeModel, float]:
+    """Train one variant's cgan on ``train``; the model and the wall time of its training."""
+    overrides = [*VARIANTS[variant], f"trainer.seed={seed}"]
+    if settings.steps is not None:
+        overrides.append(f"trainer.steps={settings.steps}")
+    model_config, trainer_config = default_recipe("cgan", overrides)
+    trainer_config.progress, trainer_config.tensorboard, trainer_config.overwrite = False, False, True
+    trainer_config.sample_every = trainer_config.checkpoint_every = 10**9  # one grid and checkpoint, at the end
+    start = time.perf_counter()
+    model = Trainer(trainer_config, work).fit(train, model_config)
+    return model, time.perf_counter() - start
+
+
+def cell(values: list[float], percent: bool = True) -> str:
+    """Mean ± 95% CI half-width (none for one seed), in percent or as is."""
+    mean, half = mean_ci(values)
+    scale = 100 if percent else 1
+    ci = f" ± {half * scale:.1f}" if not math.isnan(half) else ""
+    return f"{mean * scale:.1f}{ci}"
+
+
+def rows_of(rows: list[dict[str, Any]], n: int, variant: str) -> list[dict[str, Any]]:
+    """The rows of one N and variant, one per seed done."""
+    return [r for r in rows if r["per_class"] == n and r["variant"] == variant]
+
+
+def markdown(rows: list[dict[str, Any]], command: str, machine: str, settings: Settings, own: dict) -> str:
+    lines = [
+        "| N per class | variant | seeds | label fidelity (%) | SVM label fidelity (%) | recall (%) "
+        "| synthetic-only / real-only (%) | memorised (%) | train time (s) |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    chosen = []
+    for n in settings.per_class:
+        target = TARGETS.get(n)
+        if target is not None:
+            fidelity, recall, ratio, seconds = target
+            lines.append(
+                f"| {n} | *target* | | ≥ {fidelity:.0%} | | ≥ {recall:.0%} | ≥ {ratio:.0%} "
+                f"| ≤ {MEMORISED_TARGET:.0%} | ≤ {seconds} |"
+            )
+        for variant in settings.variants:
+            done = rows_of(rows, n, variant)
+            if not done:
+                continue
+            values = {m: [r[m] for r in done] for m in METRICS}
+            cells = [cell(values[m], percent=m != "train_s") for m in METRICS]
+            lines.append(f"| {n} | {variant} | {len(done)} | " + " | ".join(cells) + " |")
+        finished = {v: rows_of(rows, n, v) for v in settings.variants if len(rows_of(rows, n, v)) == settings.seeds}
+        if finished:  # the choice: the best mean synthetic-only / real-only ratio, what a downstream user gets
+            best = max(finished, key=lambda v: mean_ci([r["synthetic_over_real"] for r in finished[v]])[0])
+            chosen.append(f"N = {n}: **{best}**")
+    return (
+        f"Command: `{command}`  \nMachine: {machine}  \n"
+        f"Judges (trained on the reference split): reference CNN {own['reference_cnn']:.1%}, RBF-SVM on pixels "
+        f"{own['svm']:.1%} accuracy on the validation split. Every metric is measured on the validation split, never "
+        "on a test split; mean ± 95% CI over seeds. Variants (Hydra overrides of the shipped cgan recipe): "
+        + "; ".join(f"{name}: `{' '.join(VARIANTS[name]) or 'none'}`" for name in settings.variants)
+        + "\n\n"
+        + "\n".join(lines)
+        + "\n\nChosen on the validation split (best mean synthetic-only / real-only over all seeds): "
+        + ("; ".join(chosen) or "none yet")
+        + "\n"
+    )
+
+
+def main(argv: list[str]) -> None:
+    settings = Settings.from_argv(argv)
+    command = "python -m benchmarks.gan_small_data " + " ".join(argv)
+    machine = describe_machine()
+    work = RESULTS / f"{settings.report}_runs"
+    grids = RESULTS / settings.report
+    grids.mkdir(parents=True, exist_ok=True)
+    rows = previous_rows(settings.report, settings)
+    start = time.perf_counter()
+    judges, pool, own = train_judges(settings)
+    print(f"judges: {own} ({time.perf_counter() - start:.0f} s)", flush=True)
+    for n in settings.per_class:
+        for seed in range(settings.seeds):
+            train = per_class_subset(pool, n, seed=seed)
+            real_only = next((r["real_only_accuracy"] for r in rows if (r["per_class"], r["seed"]) == (n, seed)), None)
+            for variant in settings.variants:
+                if any((r["per_class"], r["seed"], r["variant"]) == (n, seed, variant) for r in rows):
+                    continue
+                if real_only is None:
+                    real_only = real_only_accuracy(train, judges, settings, seed)
+                model, seconds = run_variant(train, variant, settings, seed, work / f"n{n}-seed{seed}" / variant)
+                metrics = score(model, train, judges, settings, seed)
+                if seed == 0:
+                    grid_labels = torch.arange(model.num_classes).repeat_interleave(10)
+                    name = f"n{n}-{re.sub(r'[^a-z0-9]+', '-', variant).strip('-')}.png"  # "+ada from p=1": ada-from-p-1
+                    save_image(model.sample(len(grid_labels), labels=grid_labels, seed=1).cpu(), grids / name, nrow=10)
+                row = {
+                    "per_class": n,
+                    "seed": seed,
+                    "variant": variant,
+                    **{k: round(v, 5) for k, v in metrics.items()},
+                    "real_only_accuracy": round(real_only, 5),
+                    "synthetic_over_real": round(metrics["synthetic_only_accuracy"] / real_only, 5),
+                    "train_s": round(seconds, 1),
+                }
+                rows.append(row)
+                print(row, flush=True)
+                report = markdown(rows, command, machine, settings, own)
+                write_rows(settings.report, rows, command, machine, settings, report)
+    print(markdown(rows, command, machine, settings, own))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -13,6 +13,7 @@ from hydra.utils import instantiate
 from omegaconf import DictConfig
 
 from genaug.cli.recipes import recipes_dir
+from genaug.models.io import read_config
 from genaug.train.distributed import is_main_process
 from genaug.train.trainer import SAMPLES_DIR, Trainer
 
@@ -28,11 +29,13 @@ def train(cfg: DictConfig) -> None:
     main_process = is_main_process()
     if main_process:
         print(data.summary())
-    model = trainer.fit(data, model_config)
+    model = trainer.fit(data, model_config, cfg.unlabelled)
     if not main_process:
         return
     grids = sorted((trainer.out / SAMPLES_DIR).glob("step_*.png"))
-    print(f"trained {model.family} on {len(data)} images; checkpoint: {trainer.out}")
+    unlabelled = read_config(trainer.out)["training"]["num_unlabelled_images"]
+    also = f" and {unlabelled} unlabelled ones" if unlabelled else ""
+    print(f"trained {model.family} on {len(data)} labelled images{also}; checkpoint: {trainer.out}")
     if grids:
         print(f"samples: {grids[-1]}")
 

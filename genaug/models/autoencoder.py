@@ -4,6 +4,11 @@ Trained on the reconstruction NLL, with a small L2 penalty on the codes and Gaus
 the decoder is smooth where the density puts samples (as in the regularised autoencoders of Ghosh et al.,
 2020). After training, ``fit_density`` encodes the training set and fits one full-covariance Gaussian mixture
 per class (scikit-learn); sampling draws a code from the class's mixture and decodes it.
+
+Unlabelled images (``genaug.fit(..., unlabelled=...)``): the encoder and decoder need no labels, so they train on
+every image (each step's loss averages over the labelled and the unlabelled batch alike); the class densities are
+fitted on the codes of the labelled images only. The codes then follow the variety of all the images, and the
+labelled ones place each class in it.
 """
 
 from __future__ import annotations
@@ -250,7 +255,12 @@ def fit_mixture(codes: torch.Tensor, max_components: int, reg: float) -> tuple[t
 
 
 class AEObjective(Objective):
-    """Reconstruction NLL of noisy codes plus an L2 code penalty, one Adam optimiser; fits the density."""
+    """Reconstruction NLL of noisy codes plus an L2 code penalty, one Adam optimiser; fits the density.
+
+    Unlabelled images join the batch: the loss is the same for them (it never reads a label).
+    """
+
+    uses_unlabelled = True
 
     def __init__(self, model: Autoencoder, precision: UpdateRunner):
         super().__init__(model, precision)
@@ -260,9 +270,13 @@ class AEObjective(Objective):
     def optimizers(self) -> dict[str, torch.optim.Optimizer]:
         return {"model": self.optimizer}
 
-    def train_step(self, images: torch.Tensor, labels: torch.Tensor) -> dict[str, torch.Tensor]:
+    def train_step(
+        self, images: torch.Tensor, labels: torch.Tensor, unlabelled: torch.Tensor | None = None
+    ) -> dict[str, torch.Tensor]:
         model: Autoencoder = self.model
         cfg = model.config
+        if unlabelled is not None:
+            images = torch.cat([images, unlabelled])  # (N + M) x C x H x W; labels are not used
         with self.precision.autocast():
             codes = model.codes(images)  # N x d
             noisy = codes + cfg.code_noise * torch.randn_like(codes)
@@ -274,7 +288,7 @@ class AEObjective(Objective):
         return {"loss": loss.detach(), "recon": recon.mean().detach(), "code_sq": code_sq.mean().detach()}
 
     def prepare_for_sampling(self, images: torch.Tensor, labels: torch.Tensor) -> None:
-        self.model.fit_density(images, labels)
+        self.model.fit_density(images, labels)  # the labelled images only: the densities are per class
 
 
 register_family("ae", AEConfig, Autoencoder, AEObjective)

@@ -8,6 +8,10 @@ steps. Labels are replaced by a null class in a fraction of training steps, so t
 and unconditional velocities that classifier-free guidance (Ho & Salimans, 2022) mixes at sampling. Sampling and
 every edit use an EMA of the weights.
 
+Unlabelled images (``genaug.fit(..., unlabelled=...)``) train as the null class, the condition label dropout
+already gives labelled images: they teach the unconditional velocity the data's whole variety, which guidance
+and every edit start from; the labelled images (those not dropped) teach the classes.
+
 Edits of real images (SDEdit, Meng et al., 2022): ``perturb`` noises an image to level ``strength`` and
 integrates back under its own class; ``translate`` does the same under another class. The deterministic flow
 also inverts: ``encode`` integrates an image forward to its noise, ``decode`` back.
@@ -336,7 +340,10 @@ class Diffusion(EncodingModel):
 
 class DiffusionObjective(Objective):
     """Flow matching: the mean squared error of the predicted velocity at uniform times, labels dropped to the
-    null class with probability ``label_dropout``; one Adam optimiser; the EMA follows every step."""
+    null class with probability ``label_dropout``; one Adam optimiser; the EMA follows every step. Unlabelled
+    images join the batch under the null class."""
+
+    uses_unlabelled = True
 
     def __init__(self, model: Diffusion, precision: UpdateRunner):
         super().__init__(model, precision)
@@ -346,9 +353,14 @@ class DiffusionObjective(Objective):
     def optimizers(self) -> dict[str, torch.optim.Optimizer]:
         return {"model": self.optimizer}
 
-    def train_step(self, images: torch.Tensor, labels: torch.Tensor) -> dict[str, torch.Tensor]:
+    def train_step(
+        self, images: torch.Tensor, labels: torch.Tensor, unlabelled: torch.Tensor | None = None
+    ) -> dict[str, torch.Tensor]:
         model: Diffusion = self.model
         cfg = model.config
+        if unlabelled is not None:
+            images = torch.cat([images, unlabelled])  # (N + M) x C x H x W
+            labels = torch.cat([labels, labels.new_full((len(unlabelled),), model.num_classes)])  # the null class
         x0 = to_signed(images)
         noise = torch.randn_like(x0)
         t = torch.rand(len(x0), device=x0.device)

@@ -298,9 +298,10 @@ class CGANObjective(Objective):
     def optimizers(self) -> dict[str, torch.optim.Optimizer]:
         return {"generator": self.opt_g, "discriminator": self.opt_d}
 
-    def check_data(self, images: torch.Tensor, labels: torch.Tensor) -> None:
+    @classmethod
+    def check_data(cls, labels: torch.Tensor, classes: Sequence[str]) -> None:
         """Refuse training data with a class too small for a GAN (``check_class_sizes``)."""
-        check_class_sizes(labels, self.model.classes)
+        check_class_sizes(labels, classes)
 
     def _step_count(self) -> int:
         return optimizer_steps(self.opt_g)

@@ -42,7 +42,13 @@ class UpdateRunner(Protocol):
 
 
 class Objective:
-    """Base class. A family's objective owns its optimisers; the Trainer owns the loop around it."""
+    """Base class. A family's objective owns its optimisers; the Trainer owns the loop around it.
+
+    A family that learns from unlabelled images too sets ``uses_unlabelled`` and takes them in ``train_step``;
+    the Trainer refuses unlabelled images for the others (``genaug.fit(..., unlabelled=...)``).
+    """
+
+    uses_unlabelled: bool = False  # train_step takes ``unlabelled`` images besides the labelled batch
 
     def __init__(self, model: GenerativeModel, precision: UpdateRunner):
         self.model = model
@@ -52,15 +58,24 @@ class Objective:
         """Every optimiser by name, so the Trainer can save and restore their state."""
         raise NotImplementedError
 
-    def train_step(self, images: torch.Tensor, labels: torch.Tensor) -> dict[str, torch.Tensor]:
+    @classmethod
+    def check_data(cls, labels: torch.Tensor, classes: Sequence[str]) -> None:
+        """Refuse training labels (class indices into ``classes``) this family cannot learn from, before any model
+        is built, with an error that names the class and what to do; every family takes any data by default."""
+
+    def train_step(
+        self, images: torch.Tensor, labels: torch.Tensor, unlabelled: torch.Tensor | None = None
+    ) -> dict[str, torch.Tensor]:
         """One update on a batch (images float N x C x H x W in [0, 1], labels int64 N, both on the device).
 
-        Returns detached scalar losses by name (logged, and checked for NaN/inf).
+        ``unlabelled``: a batch of images without labels (float M x C x H x W, on the device), passed only to an
+        objective that ``uses_unlabelled``, and only when the run has unlabelled images. Returns detached scalar
+        losses by name (logged, and checked for NaN/inf).
         """
         raise NotImplementedError
 
     def prepare_for_sampling(self, images: torch.Tensor, labels: torch.Tensor) -> None:
-        """Called with the whole training set (uint8, CPU) before samples are drawn or the model is saved.
+        """Called with the whole labelled training set (uint8, CPU) before samples are drawn or the model is saved.
 
         Families that fit something on top of their networks (the autoencoder's code density) do it here.
         """

@@ -3,6 +3,22 @@
 The encoder q(z | x) does not see the label, so any image can be encoded and its code decoded under another
 class; the decoder p(x | z, y) takes the code with a one-hot label. Trained on the negative ELBO with an
 optional KL warm-up; samples decode z ~ N(0, temperature^2 I).
+
+Unlabelled images (``genaug.fit(..., unlabelled=...)``) train it as a semi-supervised VAE in the manner of M2
+(Kingma et al., 2014): the label is a latent variable, and the ELBO of an unlabelled image is marginalised over
+the classes, weighted by q(y | x), plus the entropy of q(y | x). M2 learns q(y | x) with a separate classifier;
+here q(y | x) is the model's own posterior over classes, proportional to p(x | z, y) under a uniform class prior
+(the encoder does not see the label, so the KL term is the same for every class). That is the q which makes the
+bound tightest, so the marginalised term is -log sum_y p(x | z, y) / K + beta * KL. As in M2, labelled images
+add a classification term, ``classification_weight`` x -log q(y | x), so that the classes stay the labelled ones.
+No extra weights: labelled-only runs keep their checkpoints and numbers. The cost: with unlabelled images, every
+image of a step is decoded under every class (K decoder passes).
+
+Measured once (digits at 16 x 16, 10 labelled images per class, the whole training pool of 1,347 images as the
+unlabelled set, 300 steps, latent_dim 8, base_width 16, seed 0): the held-out negative ELBO fell from -170 nats
+(labelled only) to -221, and classifying held-out images by the class under which the decoder reconstructs them
+best stayed at 85% (86% labelled only). With classification_weight 1 it fell to 73%, with 0 to 65%: the classes
+drift.
 """
 
 from __future__ import annotations
@@ -40,6 +56,8 @@ class CVAEConfig:
     beta: float = 4.0  # weight of KL(q(z|x) || N(0, I)); > 1 pushes class information out of z into the label
     likelihood: str = "auto"  # "bernoulli", "gaussian" (learned sigma), or "auto": bernoulli if near-binary
     kl_warmup_steps: int = 500  # the KL weight ramps linearly from 0 to beta over these first steps
+    classification_weight: float = 10.0  # with unlabelled images only: weight of -log q(y | x) on labelled images
+    # (M2's alpha; q is the model's posterior over classes): lower lets the classes drift (module docstring)
     lr: float = 1e-3  # Adam learning rate
     betas: tuple[float, float] = (0.9, 0.999)  # Adam betas
 
@@ -49,6 +67,7 @@ class CVAEConfig:
         self.base_width = check_int("base_width", self.base_width, minimum=1)
         check_number("beta", self.beta, minimum=0)
         check_number("kl_warmup_steps", self.kl_warmup_steps, minimum=0)  # only divides: a float does no harm
+        check_number("classification_weight", self.classification_weight, minimum=0)
         check_number("lr", self.lr, minimum=0, min_inclusive=False)
         check_config_likelihood(self.likelihood)
         self.betas = check_betas(self.betas)
@@ -209,11 +228,26 @@ def gaussian_kl(mean: torch.Tensor, log_var: torch.Tensor) -> torch.Tensor:
     return 0.5 * (mean.square() + log_var.exp() - 1.0 - log_var).sum(dim=1)
 
 
+def marginal_over_classes(log_likelihood: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """M2's reconstruction term of unlabelled images from ``log_likelihood`` = log p(x | z, y) (K x M, one row per
+    class): E_q[-log p(x | z, y)] - H(q) + log K with q(y | x) the posterior over classes under a uniform prior,
+    which reduces to -log sum_y p(x | z, y) / K; and H(q) (logged: near 0 when the decoder commits each image to
+    one class, log K when the label does not matter to it). Each M."""
+    k = len(log_likelihood)
+    marginal = math.log(k) - log_likelihood.logsumexp(dim=0)
+    q = log_likelihood.detach().softmax(dim=0)  # K x M
+    return marginal, torch.special.entr(q).sum(dim=0)
+
+
 class CVAEObjective(Objective):
     """Negative ELBO (reconstruction NLL + beta * KL per image, averaged over the batch), one Adam optimiser.
 
-    The KL warm-up reads the step count from Adam's state, so it continues correctly after a resume.
+    The KL warm-up reads the step count from Adam's state, so it continues correctly after a resume. An unlabelled
+    image's reconstruction term is marginalised over the classes (see the module docstring); the loss averages
+    over the labelled and the unlabelled images alike.
     """
+
+    uses_unlabelled = True
 
     def __init__(self, model: CVAE, precision: UpdateRunner):
         super().__init__(model, precision)
@@ -234,17 +268,48 @@ class CVAEObjective(Objective):
             return float(cfg.beta)
         return float(cfg.beta) * min(1.0, self.steps_taken() / cfg.kl_warmup_steps)
 
-    def train_step(self, images: torch.Tensor, labels: torch.Tensor) -> dict[str, torch.Tensor]:
+    def train_step(
+        self, images: torch.Tensor, labels: torch.Tensor, unlabelled: torch.Tensor | None = None
+    ) -> dict[str, torch.Tensor]:
         model: CVAE = self.model
+        k, n = model.num_classes, len(images)
+        inputs = images if unlabelled is None else torch.cat([images, unlabelled])  # (N + M) x C x H x W
         with self.precision.autocast():
-            mean, log_var = model.posterior_params(images)
-            z = mean + (0.5 * log_var).exp() * torch.randn_like(mean)  # reparameterised sample, N x d
-            logits = model.decoder_logits(z, labels)
-        recon = model.likelihood.nll(logits, images)  # N
-        kl = gaussian_kl(mean.float(), log_var.float())  # N
-        loss = (recon + self.kl_weight() * kl).mean()
+            mean, log_var = model.posterior_params(inputs)
+            z = mean + (0.5 * log_var).exp() * torch.randn_like(mean)  # reparameterised sample, (N + M) x d
+            if unlabelled is None:
+                logits = model.decoder_logits(z, labels)
+            else:  # every image under every class, class-major, in one pass (batch norm sees the whole step)
+                classes = torch.arange(k, device=z.device).repeat_interleave(len(z))  # K * (N + M)
+                logits = model.decoder_logits(z.repeat(k, 1), classes)
+        kl = gaussian_kl(mean.float(), log_var.float())  # N (+ M)
+        if unlabelled is None:
+            recon = model.likelihood.nll(logits, images)  # N
+            per_image, semi_supervised = recon, {}
+        else:
+            log_likelihood = -model.likelihood.nll(logits, inputs.repeat(k, 1, 1, 1)).view(k, len(z))  # K x (N + M)
+            recon = -log_likelihood[:, :n].gather(0, labels[None]).squeeze(0)  # N, under the true labels
+            per_image, semi_supervised = self._semi_supervised_terms(log_likelihood, labels, recon)
+        loss = (per_image + self.kl_weight() * kl).mean()
         self.precision.step(loss, self.optimizer)
-        return {"loss": loss.detach(), "recon": recon.mean().detach(), "kl": kl.mean().detach()}
+        return {"loss": loss.detach(), "recon": recon.mean().detach(), "kl": kl[:n].mean().detach(), **semi_supervised}
+
+    def _semi_supervised_terms(
+        self, log_likelihood: torch.Tensor, labels: torch.Tensor, recon: torch.Tensor
+    ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+        """Per-image reconstruction terms (N + M) of a step with unlabelled images, and what is logged of them.
+
+        ``log_likelihood``: log p(x | z, y) of the N labelled then M unlabelled images under each class (K x
+        (N + M)); ``recon``: the labelled images' NLL under their labels (N). A labelled image adds
+        ``classification_weight`` x -log q(y | x), M2's classification term, which keeps q(y | x) on the labels
+        while the unlabelled images pull it; an unlabelled image's term is marginalised over the classes.
+        """
+        n = len(labels)
+        classification = F.cross_entropy(log_likelihood[:, :n].T, labels, reduction="none")  # N, -log q(y | x)
+        marginal, class_entropy = marginal_over_classes(log_likelihood[:, n:])  # M each
+        per_image = torch.cat([recon + self.model.config.classification_weight * classification, marginal])
+        logged = {"classification": classification, "unlabelled_recon": marginal, "class_entropy": class_entropy}
+        return per_image, {name: value.mean().detach() for name, value in logged.items()}
 
 
 register_family("cvae", CVAEConfig, CVAE, CVAEObjective)

@@ -1,7 +1,8 @@
 """Where a step's batch comes from: the whole set on the device, or DataLoader workers reading a Dataset.
 
 Both serve the indices the Trainer draws from its batch generator, so a seed gives the same batches (and,
-on the CPU, the same weights) whichever is used; a resumed run continues the same sequence.
+on the CPU, the same weights) whichever is used; a resumed run continues the same sequence. Unlabelled images,
+when a run has them, are a second set with a source and a generator of their own.
 """
 
 from __future__ import annotations
@@ -91,3 +92,23 @@ class LoaderBatches:
     def close(self) -> None:
         """Stop the worker processes."""
         self._batches = None
+
+
+def batch_source(
+    data: ImageSet | Dataset,
+    streamed: bool,
+    generator: torch.Generator,
+    batch_size: int,
+    steps: int,
+    shard: Shard,
+    device: torch.device,
+    num_workers: int,
+    seed: int,
+) -> MemoryBatches | LoaderBatches:
+    """Where the batches of ``data`` come from: DataLoader workers if ``streamed``, else the set on the device.
+
+    ``generator``, ``batch_size``, ``steps`` and ``shard``: the index draws the loader replays (streamed only).
+    """
+    if streamed:
+        return LoaderBatches(data, generator, batch_size, steps, shard, device, num_workers, seed)
+    return MemoryBatches(data, device)

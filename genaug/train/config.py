@@ -12,7 +12,8 @@ class TrainerConfig:
     """Settings of the training loop; plain data, instantiated by Hydra from ``recipes/trainer/``."""
 
     steps: int = 3000  # optimisation steps (one batch each)
-    batch_size: int = 64  # images per step over all processes (torchrun: each rank takes batch_size / ranks)
+    batch_size: int = 64  # images per step over all processes (torchrun: each rank takes batch_size / ranks); with
+    # unlabelled images, each step also takes as many unlabelled ones
     seed: int = 0  # seeds weight init, batch order and training noise
     device: str = "auto"  # auto (CUDA, then MPS, then CPU), cpu, cuda, cuda:1, mps
     precision: str = "auto"  # auto (bf16/fp16 autocast on CUDA, fp32 elsewhere), 32, bf16, fp16

@@ -11,6 +11,7 @@ from genaug.models.base import GenerativeModel
 from genaug.models.registry import get_family
 from genaug.train.config import TrainerConfig
 from genaug.train.trainer import Trainer
+from genaug.train.unlabelled import require_unlabelled_support
 
 
 def fit(
@@ -21,6 +22,7 @@ def fit(
     out: str | Path = "runs/genaug",
     seed: int | None = None,
     channels: int | None = None,
+    unlabelled: Any = None,
     **options: Any,
 ) -> GenerativeModel:
     """Train a ``family`` model ("ae", "cvae", "cgan" or "diffusion") on ``data`` and save it in ``out``.
@@ -31,12 +33,18 @@ def fit(
     accuracy at those budgets.
 
     ``data`` is anything ``genaug.data.load`` accepts (a built-in name, a folder, an .npz, arrays, a Dataset
-    or an ImageSet); ``image_size``/``channels`` set the working size and channel count. ``steps`` and ``seed``
+    or an ImageSet); ``image_size``/``channels`` set the working size and channel count. ``unlabelled``: more
+    images without labels, in any form ``data`` may take; they are brought to ``data``'s size and channel count
+    (load's rules), and the family learns from them too (its docstring says how; Trainer says how batches mix
+    them); labels on them are ignored with a warning, an empty set trains on ``data`` alone with a warning, and a
+    family that cannot use them raises a ValueError naming those that can. ``steps`` and ``seed``
     default to TrainerConfig's. ``options`` are trainer settings (``batch_size``, ``device``, ``resume``, ...
     see TrainerConfig) or the family's hyper-parameters (e.g. ``latent_dim``); an unknown name raises a
     ValueError listing both.
     """
     spec = get_family(family)
+    if unlabelled is not None:  # before any image is read
+        require_unlabelled_support(spec)
     trainer_keys = {f.name for f in dataclasses.fields(TrainerConfig)}
     model_keys = {f.name for f in dataclasses.fields(spec.config_class)}
     unknown = sorted(set(options) - trainer_keys - model_keys)
@@ -49,4 +57,4 @@ def fit(
     trainer_config = TrainerConfig(**trainer_options, **{k: v for k, v in options.items() if k in trainer_keys})
     model_config = spec.config_class(**{k: v for k, v in options.items() if k in model_keys})
     images = data if isinstance(data, StreamingData) else load(data, image_size=image_size, channels=channels)
-    return Trainer(trainer_config, out).fit(images, model_config)
+    return Trainer(trainer_config, out).fit(images, model_config, unlabelled)

@@ -3,7 +3,9 @@
 Each check compares what this run would record with the record of the run in ``out/config.json`` and raises
 CheckpointError naming what differs and how to go on. A changed seed is refused rather than adopted: the resumed
 run continues the saved random streams, so a new seed would be recorded without having been used. The data check
-compares fingerprints (genaug.data.fingerprint); a run recorded before fingerprints were kept is not checked.
+compares fingerprints (genaug.data.fingerprint); a run recorded before fingerprints were kept is not checked. The
+unlabelled images are training data too: a run with them resumes only with the same ones, a run without them only
+without (a run recorded before unlabelled images were kept had none).
 """
 
 from __future__ import annotations
@@ -38,6 +40,24 @@ def check_resumable(out: Path, model: GenerativeModel, training: dict[str, Any])
             f"cannot resume: the training data differs from the data the run in {out} was trained on: "
             f"{'; '.join(differences)}. Resume with the same data (same images in the same order, same image_size "
             f"and channels), or {START_AGAIN}"
+        )
+    _check_same_unlabelled(out, recorded.get("unlabelled_data"), training["unlabelled_data"])
+
+
+def _check_same_unlabelled(out: Path, recorded: dict[str, Any] | None, current: dict[str, Any] | None) -> None:
+    """Refuse unless both runs train without unlabelled images, or both on the same ones (fingerprints)."""
+    if (recorded is None) != (current is None):
+        had, has = ("without", "with") if recorded is None else ("with", "without")
+        raise CheckpointError(
+            f"cannot resume: the run in {out} was trained {had} unlabelled images and this one is {has} them; "
+            f"resume {had} them (unlabelled=...), or {START_AGAIN}"
+        )
+    differences = fingerprint_differences(recorded or {}, current or {})
+    if differences:
+        raise CheckpointError(
+            f"cannot resume: the unlabelled images differ from those the run in {out} was trained on: "
+            f"{'; '.join(differences)}. Resume with the same unlabelled images (same images in the same order), "
+            f"or {START_AGAIN}"
         )
 
 

@@ -18,6 +18,7 @@ from tqdm.auto import tqdm
 from genaug.atomic import atomic_path
 from genaug.data.fingerprint import fingerprint
 from genaug.data.streaming import StreamingData, fit_memory_budget
+from genaug.data.unlabelled import load_unlabelled
 from genaug.directory_lock import directory_lock
 from genaug.errors import CheckpointError, TrainingDivergedError
 from genaug.models.base import GenerativeModel
@@ -25,7 +26,7 @@ from genaug.models.io import CONFIG_FILE, WEIGHTS_FILE, save_model
 from genaug.models.objective import Objective
 from genaug.models.registry import family_of_config
 from genaug.train.acceleration import accelerate
-from genaug.train.batches import LoaderBatches, MemoryBatches, draw_indices
+from genaug.train.batches import batch_source, draw_indices
 from genaug.train.config import TrainerConfig
 from genaug.train.device import resolve_device
 from genaug.train.distributed import ProcessGroup, noise_seed, rank_rng_state, restore_rank_rng
@@ -33,12 +34,15 @@ from genaug.train.metrics_log import METRICS_FILE, MetricsLog
 from genaug.train.precision import Precision
 from genaug.train.resume_checks import check_resumable
 from genaug.train.resume_state import TRAIN_STATE_FILE, load_training_state, save_training_state
+from genaug.train.unlabelled import require_unlabelled_support
 
 if TYPE_CHECKING:
     from genaug.data import ImageSet
 
 SAMPLES_DIR = "samples"
 GRID_MAX_CLASSES = 20
+UNLABELLED_SEED_OFFSET = 1_000_003  # the unlabelled batches' generator is seeded with seed + this, apart from
+# the labelled one's, so adding unlabelled images leaves the labelled batch order as it was
 
 
 class Trainer:
@@ -51,17 +55,28 @@ class Trainer:
     process holds ``out``'s lock (``out/.genaug.lock``) for the whole run, so a second run, resume or export
     into ``out`` fails at once with DirectoryBusyError. ``resume`` refuses a run with another model, seed or
     training data (genaug.train.resume_checks).
+
+    Unlabelled images (``unlabelled`` of ``fit``; families whose objective ``uses_unlabelled``): every step
+    draws ``batch_size`` labelled images and as many unlabelled ones, each set with replacement from its own
+    generator (seeded from ``seed``), and hands both to the objective; the run's record counts both sets. The
+    labelled set alone is the reference (the ae's class densities, "auto" settings, sample grids).
     """
 
     def __init__(self, config: TrainerConfig, out: str | Path):
         self.config = config
         self.out = Path(out)
 
-    def fit(self, data: ImageSet | StreamingData, model_config: Any) -> GenerativeModel:
+    def fit(self, data: ImageSet | StreamingData, model_config: Any, unlabelled: Any = None) -> GenerativeModel:
         """Train a model of ``model_config``'s family on ``data`` and return it (in eval mode).
 
+        ``unlabelled``: images without labels, as anything ``genaug.data.load`` accepts; they are brought to
+        ``data``'s image shape with load's rules (genaug.data.unlabelled: labels on them are ignored, an empty set
+        trains on ``data`` alone, each with a DataWarning). A family that cannot use them raises ValueError.
         Under ``torchrun`` every process runs this; they train one model together (see genaug.train.distributed).
         """
+        if unlabelled is not None:
+            require_unlabelled_support(family_of_config(model_config))
+            unlabelled = load_unlabelled(unlabelled, data)
         threads = torch.get_num_threads()
         if self.config.num_threads:
             torch.set_num_threads(self.config.num_threads)
@@ -69,7 +84,7 @@ class Trainer:
         try:
             with contextlib.ExitStack() as held:
                 self._lock_out(group, held)
-                return self._fit(data, model_config, group)
+                return self._fit(data, model_config, unlabelled, group)
         finally:
             if group is not None:
                 group.close()
@@ -87,12 +102,19 @@ class Trainer:
         else:
             group.on_main(take)
 
-    def _fit(self, data: ImageSet | StreamingData, model_config: Any, group: ProcessGroup | None) -> GenerativeModel:
+    def _fit(
+        self,
+        data: ImageSet | StreamingData,
+        model_config: Any,
+        unlabelled: ImageSet | None,
+        group: ProcessGroup | None,
+    ) -> GenerativeModel:
         cfg = self.config
         device = group.device if group is not None else resolve_device(cfg.device)
         is_main = group is None or group.is_main
         data, reference, streamed = fit_memory_budget(data, cfg.memory_budget_mb, cfg.seed, cfg.num_workers)
         family = family_of_config(model_config)
+        family.objective_class.check_data(reference.labels, data.classes)
         model_config = model_config.resolved_for(reference.images)
         torch.manual_seed(cfg.seed)  # weight initialisation
         model = family.model_class(model_config, data.classes, data.image_shape).to(device)
@@ -102,7 +124,12 @@ class Trainer:
         batch_size = self._batch_size(len(data))
         per_rank_batch_size = group.per_rank_batch(batch_size) if group is not None else batch_size
         shard = group.shard if group is not None else _whole_batch
-        batches = torch.Generator().manual_seed(cfg.seed)
+        generators = {"batches": torch.Generator().manual_seed(cfg.seed)}
+        if unlabelled is not None:
+            unlabelled, _, unlabelled_streamed = fit_memory_budget(
+                unlabelled, cfg.memory_budget_mb, cfg.seed, cfg.num_workers
+            )
+            generators["unlabelled_batches"] = torch.Generator().manual_seed(cfg.seed + UNLABELLED_SEED_OFFSET)
         training_info = {
             "seed": cfg.seed,
             "batch_size": batch_size,
@@ -112,16 +139,29 @@ class Trainer:
             "data_source": data.source,
             "num_images": len(data),
             "data": fingerprint(data),  # a resume on other data is refused (genaug.train.resume_checks)
+            "num_unlabelled_images": len(unlabelled) if unlabelled is not None else 0,
+            "unlabelled_data_source": unlabelled.source if unlabelled is not None else None,
+            "unlabelled_data": fingerprint(unlabelled) if unlabelled is not None else None,
             "trainer": dataclasses.asdict(cfg),
         }
-        start, images_seen = self._start(model, objective, batches, device, group, training_info)
+        start, images_seen = self._start(model, objective, generators, device, group, training_info)
         if start >= cfg.steps:
             return model.eval()
-        if streamed:
-            steps_left = cfg.steps - start
-            source = LoaderBatches(data, batches, batch_size, steps_left, shard, device, cfg.num_workers, cfg.seed)
-        else:
-            source = MemoryBatches(data, device)
+        loading = (cfg.steps - start, shard, device, cfg.num_workers, cfg.seed)
+        sources = {"batches": batch_source(data, streamed, generators["batches"], batch_size, *loading)}
+        if unlabelled is not None:
+            sources["unlabelled_batches"] = batch_source(
+                unlabelled, unlabelled_streamed, generators["unlabelled_batches"], batch_size, *loading
+            )
+        images_per_step = batch_size * len(sources)
+
+        def take(name: str, num_images: int) -> tuple[torch.Tensor, torch.Tensor]:
+            """This step's batch from ``sources[name]``: images (float, on the device) and labels."""
+            images, labels = sources[name].take(shard(draw_indices(generators[name], num_images, batch_size)))
+            if cfg.channels_last:
+                images = images.contiguous(memory_format=torch.channels_last)
+            return images, labels
+
         log = MetricsLog(self.out, start, cfg.tensorboard) if is_main else None
         running: dict[str, torch.Tensor] = {}
         window_start, window_steps, last_checked = time.perf_counter(), 0, start
@@ -134,10 +174,13 @@ class Trainer:
         )
         try:
             for step in range(start + 1, cfg.steps + 1):
-                images, labels = source.take(shard(draw_indices(batches, len(data), batch_size)))
-                if cfg.channels_last:
-                    images = images.contiguous(memory_format=torch.channels_last)
-                losses = objective.train_step(images, labels)
+                images, labels = take("batches", len(data))
+                if unlabelled is None:
+                    losses = objective.train_step(images, labels)
+                else:  # only objectives that use unlabelled images take the argument
+                    losses = objective.train_step(
+                        images, labels, unlabelled=take("unlabelled_batches", len(unlabelled))[0]
+                    )
                 images_seen += batch_size  # counted, not step x batch_size: a resumed run may change batch_size
                 for name, value in losses.items():
                     running[name] = running.get(name, 0.0) + value
@@ -148,7 +191,7 @@ class Trainer:
                         running = group.mean(running)
                     means = self._check_finite(running, window_steps, last_checked, step)
                     elapsed = time.perf_counter() - window_start
-                    means["images_per_sec"] = window_steps * batch_size / max(elapsed, 1e-9)
+                    means["images_per_sec"] = window_steps * images_per_step / max(elapsed, 1e-9)
                     if log is not None:
                         log.write(step, means)
                     bar.set_postfix({k: f"{v:.3g}" for k, v in means.items()}, refresh=False)
@@ -162,11 +205,12 @@ class Trainer:
                 if (step % cfg.sample_every == 0 or last) and log is not None:
                     log.add_grid(self._save_grid(model, step), step)
                 if step % cfg.checkpoint_every == 0 or last:
-                    self._checkpoint(model, objective, batches, step, images_seen, training_info, group)
+                    self._checkpoint(model, objective, generators, step, images_seen, training_info, group)
                     window_start = time.perf_counter()  # checkpoint time is not training throughput
         finally:
             bar.close()
-            source.close()
+            for source in sources.values():
+                source.close()
             if log is not None:
                 log.close()
         return model.eval()
@@ -185,7 +229,7 @@ class Trainer:
         self,
         model: GenerativeModel,
         objective: Objective,
-        batches: torch.Generator,
+        generators: dict[str, torch.Generator],
         device: torch.device,
         group: ProcessGroup | None,
         training: dict[str, Any],
@@ -208,7 +252,8 @@ class Trainer:
             scaler.load_state_dict(state["grad_scaler"])
         rng = state["rng"]
         torch.set_rng_state(rng["torch"])
-        batches.set_state(rng["batches"])
+        for name, generator in generators.items():
+            generator.set_state(rng[name])
         if group is not None:
             restore_rank_rng(group, rng, self.config.seed, int(state["step"]))
         elif device.type == "cuda" and rng.get("cuda"):
@@ -266,7 +311,7 @@ class Trainer:
         self,
         model: GenerativeModel,
         objective: Objective,
-        batches: torch.Generator,
+        generators: dict[str, torch.Generator],
         step: int,
         images_seen: int,
         info: dict,
@@ -278,7 +323,8 @@ class Trainer:
                 f"weights {bad[:3]} are NaN/inf at step {step}; the last good checkpoint is kept in {self.out}"
             )
         scaler = objective.precision.scaler
-        rng = {"torch": torch.get_rng_state(), "batches": batches.get_state(), "cuda": None}
+        rng = {"torch": torch.get_rng_state(), "cuda": None}
+        rng.update({name: generator.get_state() for name, generator in generators.items()})
         if group is not None:
             group.check_replicas(model)
             rng["ranks"] = group.gather(rank_rng_state(group.device))

@@ -155,6 +155,19 @@ def test_genaug_train_two_steps(tmp_path):
     assert model.sample(3, seed=0).shape == (3, 1, 8, 8)
 
 
+def test_genaug_train_with_an_unlabelled_folder(tmp_path, rgb_folder):
+    """Loose RGB images of other sizes next to the 8 x 8 grayscale digits: read at the data's size and channels."""
+    out = tmp_path / "run"
+    done = genaug_train(
+        "data=digits", "model=ae", f"out={out}", f"unlabelled={rgb_folder / 'cat'}", "trainer.steps=2",
+        "trainer.progress=false", "model.latent_dim=4", "model.base_width=8",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "on 1797 labelled images and 4 unlabelled ones" in done.stdout
+    training = genaug.models.io.read_config(out)["training"]
+    assert (training["num_unlabelled_images"], training["unlabelled_data"]["image_shape"]) == (4, [1, 8, 8])
+
+
 def test_genaug_train_unknown_family_lists_the_valid_ones(tmp_path):
     done = genaug_train("model=nope", f"out={tmp_path}")
     assert done.returncode != 0

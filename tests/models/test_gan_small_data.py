@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import torch
 
+import genaug
 from genaug.data import ImageSet
 from genaug.errors import DataError
 from genaug.models.diffaugment import diff_augment
@@ -173,12 +174,12 @@ def test_classes_too_small_for_a_gan_are_named_with_what_to_do():
     check_class_sizes(torch.tensor([0, 0, 1, 1]), ["a", "b"])
 
 
-def test_the_objective_checks_its_training_data(digits16):
-    objective = objective_for(digits16.images, digits16.classes)
-    objective.check_data(digits16.images, digits16.labels)
+def test_a_cgan_fit_on_classes_too_small_fails_before_training_naming_them(digits16, tmp_path):
     one_each = few_per_class(digits16, 1)
     with pytest.raises(DataError, match="too few images to train a cgan"):
-        objective.check_data(one_each.images, one_each.labels)
+        genaug.fit(one_each, family="cgan", steps=2, out=tmp_path / "run", **TINY)
+    assert not (tmp_path / "run" / "config.json").exists()
+    genaug.fit(one_each, family="ae", steps=1, batch_size=10, out=tmp_path / "ae", base_width=8)  # the ae takes it
 
 
 @pytest.mark.parametrize(

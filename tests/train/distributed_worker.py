@@ -1,7 +1,7 @@
 """Run by tests under torchrun: trains a tiny model and writes what this rank saw into ``report-RANK.json``.
 
     python -m torch.distributed.run --standalone --nproc_per_node=2 tests/train/distributed_worker.py \\
-        OUT REPORT_DIR FAMILY STEPS [resume] [stream]
+        OUT REPORT_DIR FAMILY STEPS [resume] [stream] [unlabelled]
 """
 
 from __future__ import annotations
@@ -23,16 +23,19 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from tests.train.tiny import tiny_config  # noqa: E402
 
 SETTINGS = {"batch_size": 16, "log_every": 1, "sample_every": 2, "checkpoint_every": 2, "tensorboard": False}
+UNLABELLED = 300  # with the flag unlabelled: the first images of digits16 again, as unlabelled ones
 
 
 def record_batches(family: str, seen: list[list[float]], set_attribute: Callable = setattr) -> None:
-    """Make the family's objective note the pixel sum of every image of every batch it trains on."""
+    """Make the family's objective note the pixel sum of every image of every batch it trains on (a step with
+    unlabelled images adds a second entry, for them)."""
     objective_class = get_family(family).objective_class
     train_step = objective_class.train_step
 
-    def recording_step(self, images, labels):
+    def recording_step(self, images, labels, **unlabelled):
         seen.append(images.sum(dim=(1, 2, 3)).tolist())
-        return train_step(self, images, labels)
+        seen.extend(batch.sum(dim=(1, 2, 3)).tolist() for batch in unlabelled.values())
+        return train_step(self, images, labels, **unlabelled)
 
     set_attribute(objective_class, "train_step", recording_step)
 
@@ -46,7 +49,9 @@ def main() -> None:
         steps=int(steps), resume="resume" in flags, progress=False, **SETTINGS,
         memory_budget_mb=0 if "stream" in flags else 4096, num_workers=1,
     )  # fmt: skip
-    model = Trainer(config, out).fit(load("digits", image_size=16), tiny_config(family))
+    data = load("digits", image_size=16)
+    unlabelled = data.images[:UNLABELLED] if "unlabelled" in flags else None
+    model = Trainer(config, out).fit(data, tiny_config(family), unlabelled)
     report = {
         "world_size": int(os.environ["WORLD_SIZE"]),
         "state": tensors_digest(model.state_dict()),

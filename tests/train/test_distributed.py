@@ -1,7 +1,8 @@
 """Two Gloo processes on the CPU under torchrun train one tiny model with the single-process run's semantics.
 
-Three launches (about 15 s each): a 2-rank run, its resume through ``genaug-train`` under torchrun, and a
-straight 2-rank run of the same length that streams its data through DataLoader workers.
+Four launches (about 15 s each): a 2-rank run, its resume through ``genaug-train`` under torchrun, a straight
+2-rank run of the same length that streams its data through DataLoader workers, and a 2-rank run with unlabelled
+images.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from genaug.models.io import read_config
 from genaug.train import Trainer, TrainerConfig
 from genaug.train.distributed import ProcessGroup, noise_seed, rank_device
 from genaug.train.precision import Precision
-from tests.train.distributed_worker import SETTINGS, record_batches
+from tests.train.distributed_worker import SETTINGS, UNLABELLED, record_batches
 from tests.train.tiny import tiny_config
 
 WORKER = Path(__file__).with_name("distributed_worker.py")
@@ -121,6 +122,20 @@ def test_resume_under_torchrun_matches_a_straight_streamed_run(resumed_by_cli, t
     assert sorted(p.name for p in (resumed_by_cli / ".hydra").iterdir()) == [
         "config.yaml", "hydra.yaml", "overrides.yaml"
     ]  # fmt: skip
+
+
+def test_unlabelled_batches_are_split_over_the_ranks_like_the_labelled_ones(tmp_path, digits16):
+    torchrun(str(WORKER), str(tmp_path / "run"), str(tmp_path), "ae", str(STEPS), "unlabelled")
+    rank_reports = reports(tmp_path)
+    assert rank_reports[0]["state"] == rank_reports[1]["state"]
+    seen: list[list[float]] = []
+    config = TrainerConfig(steps=STEPS, progress=False, **SETTINGS)
+    with pytest.MonkeyPatch.context() as patch:
+        record_batches("ae", seen, patch.setattr)
+        Trainer(config, tmp_path / "single").fit(digits16, tiny_config("ae"), digits16.images[:UNLABELLED])
+    assert len(seen) == 2 * STEPS  # a labelled and an unlabelled batch per step
+    torch.testing.assert_close(torch.tensor(global_batches(rank_reports)), torch.tensor(seen))
+    assert read_config(tmp_path / "run")["training"]["num_unlabelled_images"] == UNLABELLED
 
 
 def test_a_plain_process_trains_alone(monkeypatch):

@@ -153,8 +153,10 @@ class Benchmark:
         configs = model_configs or {}
         self.model_configs = {f: configs.get(f) or get_family(f).config_class() for f in config.families}
         # every generator config given, run or not: leaving a family out of bench.families (a row selection, like
-        # bench.per_class) keeps the results' fingerprint, so its finished rows stay usable
-        self.generator_settings = {f: repr(c) for f, c in {**configs, **self.model_configs}.items()}
+        # bench.per_class) keeps the results' fingerprint, so its finished rows stay usable; only the settings that
+        # differ from a family's defaults count, so a setting added later at its default (off, or the behaviour it
+        # had) keeps earlier runs resumable
+        self.generator_settings = generator_overrides({**configs, **self.model_configs})
         self.held_out = check_held_out(data, reference, test)
         if self.held_out is not None:
             self.pool, self.reference_set, self.test = data, *self.held_out
@@ -177,22 +179,10 @@ class Benchmark:
             **({"held_out": [held.source for held in self.held_out]} if self.held_out is not None else {}),
         }
 
-    def generator_overrides(self) -> dict[str, dict[str, Any]]:
-        """Each family's generator settings that differ from its defaults (for the recommendation's command)."""
-        overrides = {}
-        for family, config in self.model_configs.items():
-            default = get_family(family).config_class()
-            overrides[family] = {
-                f.name: getattr(config, f.name)
-                for f in dataclasses.fields(config)
-                if getattr(config, f.name) != getattr(default, f.name)
-            }
-        return overrides
-
     def run(self) -> Path:
         cfg = self.config
         description = self.description()
-        meta = {"config": cfg.__dict__, "data": description, "generator_overrides": self.generator_overrides()}
+        meta = {"config": cfg.__dict__, "data": description, "generator_overrides": self.generator_settings}
         claim_directory(self.out, cfg.fingerprint(description), meta)
         todo = scenarios(cfg)
         self._each(todo, "measure_baselines")
@@ -350,6 +340,19 @@ class Benchmark:
             batch_size=cfg.classifier_batch_size, lr=cfg.classifier_lr, seed=seed, augment=plan.augment,
             class_weights=plan.class_weights, architecture=cfg.classifier, width=cfg.classifier_width,
         )  # fmt: skip
+
+
+def generator_overrides(configs: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Each family's generator settings (``configs``: family -> config dataclass) that differ from its defaults."""
+    overrides = {}
+    for family, config in configs.items():
+        default = get_family(family).config_class()
+        overrides[family] = {
+            f.name: getattr(config, f.name)
+            for f in dataclasses.fields(config)
+            if getattr(config, f.name) != getattr(default, f.name)
+        }
+    return overrides
 
 
 def evaluate(classifier: torch.nn.Module, test: ImageSet, train: ImageSet) -> dict[str, float | str]:

@@ -13,9 +13,10 @@ import torch
 import genaug
 from genaug.bench import BALANCED_ARMS, BenchConfig, Benchmark, ResultsMismatchError, write_summary
 from genaug.bench.arms import ArmInputs
-from genaug.bench.run import QUALITY_KEY, RESULT_KEY
+from genaug.bench.run import QUALITY_KEY, RESULT_KEY, generator_overrides
 from genaug.bench.scenarios import Scenario
 from genaug.errors import DataError
+from genaug.models.autoencoder import AEConfig
 from genaug.models.base import SAMPLING_VERSION
 from tests.train.tiny import tiny_config
 
@@ -260,3 +261,9 @@ def test_a_set_with_predefined_splits_is_measured_on_them_never_split_at_random(
     assert "held_out" not in Benchmark(settings, genaug.data.load("digits"), tmp_path / "d").description()
     (row,) = rows(bench.run())
     assert row["arm"] == "real" and 0.0 <= float(row["accuracy"]) <= 1.0
+
+
+def test_only_generator_settings_that_differ_from_the_defaults_enter_the_fingerprint():
+    """A setting added to a family later, at its default, leaves the fingerprint of earlier runs as it was."""
+    assert generator_overrides({"ae": AEConfig()}) == {"ae": {}}
+    assert generator_overrides({"ae": AEConfig(base_width=16)}) == {"ae": {"base_width": 16}}

@@ -108,12 +108,23 @@ class BenchConfig:
             return steps
         return max(steps, math.ceil(epochs * subset_size / self.generator_batch_size))
 
+    def family_settings(self, family: str) -> dict[str, Any]:
+        """What of these settings only ``family``'s rows depend on (checked per family, not in the fingerprint)."""
+        epochs = self.generator_min_epochs
+        return {
+            "steps": self.generator_steps[family] if isinstance(self.generator_steps, dict) else self.generator_steps,
+            "min_epochs": epochs.get(family) if isinstance(epochs, dict) else epochs,
+        }
+
     def fingerprint(self, data_description: dict[str, Any]) -> str:
-        """A hash of everything that changes a result row's meaning (not which budgets, seeds or arms run)."""
+        """A hash of everything that changes the meaning of every result row (not which budgets, seeds, arms or
+        families run, nor one family's own settings: ``family_settings``, checked family by family)."""
         # an optional setting left at None (off) is not hashed, so adding one keeps earlier runs resumable
         settings = {k: v for k, v in dataclasses.asdict(self).items() if v is not None}
         for row_key in ("per_class", "seeds", "families", "arms", "imbalance_ratios", "imbalance_arms", "quality"):
             settings.pop(row_key)
+        for per_family in ("generator_steps", "generator_min_epochs"):
+            settings.pop(per_family, None)
         if self.mode == "replace":  # replace draws fresh samples per batch (BatchAugment), no longer from a pool
             settings["replace_source"] = "batch"
         settings["sampling_version"] = SAMPLING_VERSION  # rows from synthetic samples depend on the noise layout

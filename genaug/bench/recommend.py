@@ -129,7 +129,8 @@ def snippet(verdict: Verdict, meta: dict[str, Any]) -> str:
     base = base_label(verdict.arm, verdict.best_classical)
     filtered = "filtered_synthetic" in arm_name(verdict.arm)
     steps = config.steps_for(family, verdict.per_class * num_classes)
-    settings = "".join(f" model.{k}={v}" for k, v in meta.get("generator_overrides", {}).get(family, {}).items())
+    overrides = meta.get("generators", {}).get(family, {}).get("config", {})
+    settings = "".join(f" model.{k}={v}" for k, v in overrides.items())
     mode = config.mode
     source = builtin_of(data["data_source"]) or data["data_source"]  # a built-in's name, or the user's path
     strength = f", strength={config.perturb_strength}" if mode == "perturb" else ""

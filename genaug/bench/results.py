@@ -27,19 +27,37 @@ class ResultsMismatchError(GenaugError):
     """The output directory holds results of another benchmark configuration."""
 
 
-def claim_directory(out: Path, fingerprint: str, description: dict[str, Any]) -> None:
-    """Create ``out`` for this configuration, or check that its results come from the same one."""
+def claim_directory(
+    out: Path, fingerprint: str, description: dict[str, Any], generators: dict[str, dict[str, Any]]
+) -> None:
+    """Create ``out`` for this configuration, or check that its results come from the same one: the same
+    ``fingerprint`` (the settings every row depends on) and, for each family of ``generators`` (family -> the
+    settings its rows depend on) that ran there before, the same settings. A family new to ``out`` is recorded."""
     out.mkdir(parents=True, exist_ok=True)
     meta = out / META_FILE
-    if meta.exists():
-        recorded = json.loads(meta.read_text())
-        if recorded.get("fingerprint") != fingerprint:
-            raise ResultsMismatchError(
-                f"{out} holds results of a different benchmark configuration (see {meta}); refusing to mix them. "
-                f"Use another out= directory, or delete {out} to start over"
-            )
+    recorded = json.loads(meta.read_text()) if meta.exists() else {"fingerprint": fingerprint, **description}
+    if recorded.get("fingerprint") != fingerprint:
+        raise ResultsMismatchError(
+            f"{out} holds results of a different benchmark configuration (see {meta}); refusing to mix them. "
+            f"Use another out= directory, or delete {out} to start over"
+        )
+    known = recorded.setdefault("generators", {})
+    changed = [f for f, settings in generators.items() if f in known and _plain(known[f]) != _plain(settings)]
+    if changed:
+        raise ResultsMismatchError(
+            f"{out} holds results of {changed} generators with other settings (see {meta}): "
+            f"{[known[f] for f in changed]}, now {[generators[f] for f in changed]}; refusing to mix them. Use "
+            f"another out= directory, or drop {changed} from bench.families"
+        )
+    if meta.exists() and all(f in known for f in generators):
         return
-    atomic_write_text(meta, json.dumps({"fingerprint": fingerprint, **description}, indent=2, default=str) + "\n")
+    known.update({f: settings for f, settings in generators.items() if f not in known})
+    atomic_write_text(meta, json.dumps(recorded, indent=2, default=str) + "\n")
+
+
+def _plain(value: Any) -> Any:
+    """``value`` as JSON would give it back (tuples as lists), to compare recorded settings with current ones."""
+    return json.loads(json.dumps(value, default=str))
 
 
 class ResultsFile:

@@ -152,11 +152,12 @@ class Benchmark:
         self.best_classical: dict[int, str] = {}  # per budget, chosen on the validation split after the first pass
         configs = model_configs or {}
         self.model_configs = {f: configs.get(f) or get_family(f).config_class() for f in config.families}
-        # every generator config given, run or not: leaving a family out of bench.families (a row selection, like
-        # bench.per_class) keeps the results' fingerprint, so its finished rows stay usable; only the settings that
-        # differ from a family's defaults count, so a setting added later at its default (off, or the behaviour it
-        # had) keeps earlier runs resumable
-        self.generator_settings = generator_overrides({**configs, **self.model_configs})
+        # what each family's rows depend on, checked family by family against a results directory (so running
+        # fewer or more families there keeps the other families' rows usable); of a generator config only the
+        # settings that differ from the family's defaults count, so a setting added later at its default (off, or
+        # the behaviour it had) keeps earlier runs resumable
+        overrides = generator_overrides(self.model_configs)
+        self.generator_settings = {f: {"config": overrides[f], **config.family_settings(f)} for f in config.families}
         self.held_out = check_held_out(data, reference, test)
         if self.held_out is not None:
             self.pool, self.reference_set, self.test = data, *self.held_out
@@ -168,13 +169,12 @@ class Benchmark:
         check_budgets(config, self.pool)
 
     def description(self) -> dict[str, Any]:
-        """The data set and generator settings, part of the results' fingerprint."""
+        """The data set, part of the results' fingerprint."""
         return {
             "data_source": self.data.source,
             "num_images": len(self.data),
             "classes": self.data.classes,
             "image_shape": list(self.data.image_shape),
-            "generators": self.generator_settings,
             # only when given, so the fingerprints of runs that split their data stay as they were
             **({"held_out": [held.source for held in self.held_out]} if self.held_out is not None else {}),
         }
@@ -182,8 +182,8 @@ class Benchmark:
     def run(self) -> Path:
         cfg = self.config
         description = self.description()
-        meta = {"config": cfg.__dict__, "data": description, "generator_overrides": self.generator_settings}
-        claim_directory(self.out, cfg.fingerprint(description), meta)
+        meta = {"config": cfg.__dict__, "data": description}
+        claim_directory(self.out, cfg.fingerprint(description), meta, self.generator_settings)
         todo = scenarios(cfg)
         self._each(todo, "measure_baselines")
         self.best_classical = best_classical_by_budget(self.out / "results.csv")

@@ -53,7 +53,7 @@ def test_results_with_other_columns_are_refused(tmp_path):
 
 
 def test_a_directory_of_another_configuration_is_refused(tmp_path):
-    claim_directory(tmp_path, "abc", {"data": "x"})
-    claim_directory(tmp_path, "abc", {"data": "x"})  # same configuration: resume
+    claim_directory(tmp_path, "abc", {"data": "x"}, {})
+    claim_directory(tmp_path, "abc", {"data": "x"}, {})  # same configuration: resume
     with pytest.raises(ResultsMismatchError, match="bench_meta.json"):
-        claim_directory(tmp_path, "def", {"data": "y"})
+        claim_directory(tmp_path, "def", {"data": "y"}, {})

@@ -176,18 +176,21 @@ def test_results_of_another_configuration_are_not_mixed(tmp_path, digits):
         run(tmp_path, digits, arms=["real"], imbalance_arms=[], quality=False, classifier_steps=7)
 
 
-def test_leaving_a_family_out_keeps_the_results_but_another_generator_config_does_not(tmp_path, digits):
-    def run_families(families, configs):
-        config = BenchConfig(
-            **{**TINY_BENCH, "families": families, "arms": ["real"], "imbalance_arms": [], "quality": False}
-        )
-        Benchmark(config, digits, tmp_path, configs, progress=False).run()
+def test_families_are_checked_one_by_one_so_families_can_be_left_out_or_added(tmp_path, digits):
+    def run_families(families, configs, **overrides):
+        settings = {**TINY_BENCH, "families": families, "arms": ["real"], "imbalance_arms": [], "quality": False}
+        Benchmark(BenchConfig(**{**settings, **overrides}), digits, tmp_path, configs, progress=False).run()
 
     configs = {"cvae": tiny_config("cvae"), "ae": tiny_config("ae")}
-    run_families(["cvae", "ae"], configs)
-    run_families(["cvae"], configs)  # a selection of rows, like per_class: the same results directory
+    run_families(["cvae"], configs)
+    run_families(["cvae", "ae"], configs)  # a family added later: recorded, the cvae's rows kept
+    run_families(["cvae"], {**configs, "ae": tiny_config("ae", latent_dim=5)})  # the ae's rows are not touched
+    with pytest.raises(ResultsMismatchError, match=r"\['ae'\] generators with other settings"):
+        run_families(["ae"], {**configs, "ae": tiny_config("ae", latent_dim=5)})
+    with pytest.raises(ResultsMismatchError, match=r"\['cvae'\] generators with other settings"):
+        run_families(["cvae"], configs, generator_steps=7)  # the steps a family trains for count too
     with pytest.raises(ResultsMismatchError, match="different benchmark configuration"):
-        run_families(["cvae"], {**configs, "ae": tiny_config("ae", latent_dim=5)})
+        run_families(["cvae"], configs, classifier_steps=7)  # a setting every row depends on
 
 
 def test_generator_steps_can_differ_per_family(tmp_path, digits):
@@ -207,14 +210,15 @@ def test_a_minimum_of_epochs_adds_steps_at_larger_budgets(tmp_path, digits):
     assert json.loads(checkpoint.read_text())["training"]["step"] == 8
 
 
-def test_a_minimum_of_epochs_changes_the_fingerprint_only_when_set():
+def test_a_familys_steps_and_minimum_epochs_are_its_own_settings_not_the_fingerprints():
     data = {"data_source": "digits"}
-    unset = BenchConfig(generator_min_epochs=None).fingerprint(data)
-    assert unset == _fingerprint_before(BenchConfig(generator_min_epochs=None), data)  # as before the setting
-    assert BenchConfig(generator_min_epochs={"cvae": 150}).fingerprint(data) != unset
+    with_minimum = BenchConfig(generator_min_epochs={"cvae": 150})
+    assert with_minimum.family_settings("cvae") == {"steps": 600, "min_epochs": 150}
+    assert with_minimum.family_settings("ae") == {"steps": 600, "min_epochs": None}
+    assert with_minimum.fingerprint(data) == BenchConfig(generator_min_epochs=None).fingerprint(data)
     recorded = dataclasses.asdict(BenchConfig(generator_min_epochs=None))
     del recorded["generator_min_epochs"]  # as recorded by a run from before the setting
-    assert BenchConfig.from_recorded(recorded).fingerprint(data) == unset
+    assert BenchConfig.from_recorded(recorded).family_settings("cvae") == {"steps": 600, "min_epochs": None}
     with pytest.raises(ValueError, match=r"bench.generator_min_epochs.cvae must be an int >= 1, got 0"):
         BenchConfig(generator_min_epochs={"cvae": 0})
 
@@ -239,6 +243,7 @@ def test_results_of_another_noise_layout_or_replace_source_are_not_resumed():
 def _fingerprint_before(config: BenchConfig, data: dict, sampling_version: int | None = SAMPLING_VERSION) -> str:
     """BenchConfig.fingerprint without the replace source (and, with None, without the sampling version)."""
     row_keys = ("per_class", "seeds", "families", "arms", "imbalance_ratios", "imbalance_arms", "quality")
+    row_keys += ("generator_steps", "generator_min_epochs")  # a family's own settings, checked family by family
     settings = {k: v for k, v in dataclasses.asdict(config).items() if v is not None and k not in row_keys}
     if sampling_version is not None:
         settings["sampling_version"] = sampling_version

@@ -72,7 +72,7 @@ def meta(path):
     data = {"data_source": "digits (scikit-learn load_digits, 8×8)", "classes": list("0123456789")}
     config = dataclasses.asdict(BenchConfig())
     (path / "bench_meta.json").write_text(
-        json.dumps({"config": config, "data": data, "generator_overrides": {"ae": {"base_width": 16}}})
+        json.dumps({"config": config, "data": data, "generators": {"ae": {"config": {"base_width": 16}}}})
     )
 
 

@@ -272,3 +272,13 @@ def test_only_generator_settings_that_differ_from_the_defaults_enter_the_fingerp
     """A setting added to a family later, at its default, leaves the fingerprint of earlier runs as it was."""
     assert generator_overrides({"ae": AEConfig()}) == {"ae": {}}
     assert generator_overrides({"ae": AEConfig(base_width=16)}) == {"ae": {"base_width": 16}}
+
+
+def test_the_diffusion_family_runs_in_the_benchmark_in_perturb_mode(tmp_path, digits):
+    config = BenchConfig(**{**TINY_BENCH, "families": ["diffusion"], "arms": ["real", "real+synthetic"]})
+    config.imbalance_arms, config.quality = [], False
+    out = Benchmark(config, digits, tmp_path, {"diffusion": tiny_config("diffusion")}, progress=False).run()
+    assert [(r["arm"], r["family"], r["mode"]) for r in rows(out)] == [
+        ("real", "", ""),
+        ("real+synthetic", "diffusion", "perturb"),
+    ]

@@ -165,7 +165,7 @@ def test_bad_input_is_refused_before_training(imbalanced, kwargs, x_form, y_len,
 @pytest.mark.parametrize(
     ("kwargs", "match"),
     [
-        ({"family": "diffusion"}, "unknown model family 'diffusion'"),
+        ({"family": "gmm"}, "unknown model family 'gmm'"),
         ({"seed": 1}, r"does not take seed= \(pass random_state instead\)"),
         ({"image_size": 16}, "image_size="),
         ({"random_state": -1}, r"random_state must be an int >= 0 \(or None: a fresh seed\), got -1"),

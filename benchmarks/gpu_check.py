@@ -33,8 +33,8 @@ from benchmarks.report import write_report
 from genaug.augment import BatchAugment
 from genaug.bench.machine import describe_machine
 
-FAMILIES = ("ae", "cvae", "cgan")
-BATCH_MODES = (("ae", "perturb"), ("cvae", "perturb"), ("cgan", "replace"))
+FAMILIES = ("ae", "cvae", "cgan", "diffusion")
+BATCH_MODES = (("ae", "perturb"), ("cvae", "perturb"), ("cgan", "replace"), ("diffusion", "perturb"))
 
 
 def run_check(name: str, check: Callable[[], dict[str, Any]], rows: list[dict[str, Any]]) -> None:

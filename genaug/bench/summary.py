@@ -148,16 +148,28 @@ def verdict_sentence(v: Verdict) -> str:
 def verdicts(out: Path) -> list[Verdict]:
     """The recommendation at every balanced budget of the results in ``out`` (none for results written before the
     validation scores existed)."""
-    results = out / "results.csv"
-    best = best_classical_by_budget(results) if _scored(results) else {}
-    validation = read_results(results, "validation_accuracy", on_current_choice(best))
-    accuracy = read_results(results, "accuracy", on_current_choice(best))
-    return [recommend(validation, accuracy, n, best[n]) for n in sorted(best)]
+    best, accuracy, validation = _scores(out / "results.csv")
+    return _verdicts(best, accuracy, validation)
 
 
-def _scored(results: Path) -> bool:
+def _verdicts(
+    best: dict[int, str], accuracy: dict[Group, dict[int, float]], validation: dict[Group, dict[int, float]] | None
+) -> list[Verdict]:
+    return [recommend(validation or {}, accuracy, n, best[n]) for n in sorted(best)]
+
+
+def _scores(
+    results: Path,
+) -> tuple[dict[int, str], dict[Group, dict[int, float]], dict[Group, dict[int, float]] | None]:
+    """Best classical per budget, test accuracies and validation accuracies (None for results written before the
+    validation scores existed), each read from ``results`` with the rows of the current choice only."""
     with results.open(newline="") as f:
-        return "validation_accuracy" in (csv.DictReader(f).fieldnames or [])
+        scored = "validation_accuracy" in (csv.DictReader(f).fieldnames or [])
+    best = best_classical_by_budget(results) if scored else {}
+    keep = on_current_choice(best) if scored else None
+    accuracy = read_results(results, "accuracy", keep)
+    validation = (read_results(results, "validation_accuracy", keep) if scored else None) or None
+    return best, accuracy, validation
 
 
 def write_summary(out: Path, header: str = "") -> Path:
@@ -165,13 +177,9 @@ def write_summary(out: Path, header: str = "") -> Path:
     returns summary.md. Results written before the validation scores existed get the tables without them."""
     results = out / "results.csv"
     lines = [header] if header else []
-    scored = _scored(results)
-    best = best_classical_by_budget(results) if scored else {}
-    keep = on_current_choice(best) if scored else None
-    accuracy = read_results(results, "accuracy", keep)
-    validation = (read_results(results, "validation_accuracy", keep) if scored else None) or None
+    best, accuracy, validation = _scores(results)
     if best:
-        lines += recommendation(out, verdicts(out))
+        lines += recommendation(out, _verdicts(best, accuracy, validation))
         lines += ["## At a glance: test accuracy against best classical", "", *glance_table(accuracy, best), ""]
     if any(k[0] == "balanced" for k in accuracy):
         table = summary_table(accuracy, "balanced", "N per class", validation, best)

@@ -6,6 +6,10 @@ Called after the DataLoader, like torchvision's ``v2.MixUp`` / ``v2.CutMix``::
     for x, y in loader:
         x, y = aug(x.to(device), y.to(device))
 
+On a CPU, run it in the DataLoader's worker processes instead, where it generates while the training step runs::
+
+    loader = DataLoader(data, batch_size=64, shuffle=True, num_workers=2, collate_fn=aug.collate)
+
 Each call draws which images to augment (each with probability ``p``), makes their synthetic versions in one
 generator call (see ``genaug.augment.core`` for the modes and the filter), and returns a new batch in the
 input's dtype, shape and device; the labels come back unchanged. The caller's tensors are never modified.
@@ -16,8 +20,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 from torch import nn
+from torch.utils.data import default_collate, get_worker_info
 
 from genaug.augment.core import check_mode, synthesize
 from genaug.augment.image_types import from_unit_float
@@ -40,7 +46,9 @@ class BatchAugment(nn.Module):
     - ``filter``: a ``genaug.filters`` filter (``keep(images, labels) -> bool``); a rejected synthetic image is
       redrawn up to ``redraws`` times, then the real image stays.
     - ``seed`` / ``generator``: the source of every random choice (a CPU generator; the same seed gives the
-      same batches on any device). ``None`` draws a seed from torch's global RNG.
+      same batches on any device). ``None`` draws a seed from torch's global RNG. In a DataLoader worker (see
+      ``collate``) each worker draws from a stream of its own, seeded by this seed and the worker's seed, so
+      workers and epochs never repeat each other's draws and ``torch.manual_seed`` makes an epoch reproducible.
     - ``sampling_options``: the model's own sampling options in replace mode (``truncation`` for cgan,
       ``temperature`` for cvae and ae, ``steps`` and ``guidance`` for diffusion).
 
@@ -84,11 +92,21 @@ class BatchAugment(nn.Module):
         self.filter = check_filter(filter)
         self.sampling_options = sampling_options
         self.generator = make_generator(generator if generator is not None else seed)
+        self._worker_seed: int | None = None  # the DataLoader worker seed _worker_generator was made for
+        self._worker_generator: torch.Generator | None = None
+
+    def collate(self, samples: list[Any]) -> tuple[torch.Tensor, torch.Tensor]:
+        """``default_collate`` of ``(image, label)`` samples, then this augmentation: ``collate_fn=aug.collate``
+        runs the generator in the DataLoader's workers (with the model on the CPU), which on a CPU hides its cost
+        behind the training step."""
+        images, labels = default_collate(samples)
+        return self(images, labels)
 
     def forward(self, images: torch.Tensor, labels: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """The batch with a share ``p`` of its images augmented, and ``labels`` unchanged."""
         classes = self._class_indices(labels, images)
-        chosen = torch.rand(len(images), generator=self.generator) < self.settings.p  # N, CPU
+        generator = self._stream()
+        chosen = torch.rand(len(images), generator=generator) < self.settings.p  # N, CPU
         if not chosen.any():
             return images, labels
         if self.model.device != images.device:
@@ -101,7 +119,7 @@ class BatchAugment(nn.Module):
             fit_to_shape(real, self.model.image_shape),
             classes[index],
             strength=float(self.settings.strength),
-            generator=self.generator,
+            generator=generator,
             options=self.sampling_options,
             keep=self.filter,
             redraws=self.settings.redraws,
@@ -111,6 +129,18 @@ class BatchAugment(nn.Module):
         fitted = fit_to_shape(synthetic[keep.to(synthetic.device)], real.shape[1:]).to(images.device).clamp(0.0, 1.0)
         out[index[keep]] = from_unit_float(fitted, images.dtype)
         return out, labels
+
+    def _stream(self) -> torch.Generator:
+        """The generator of this call: ``self.generator``, or in a DataLoader worker one seeded from its initial
+        seed and the worker's (which DataLoader draws anew for each worker in each epoch)."""
+        worker = get_worker_info()
+        if worker is None:
+            return self.generator
+        if self._worker_generator is None or self._worker_seed != worker.seed:
+            entropy = [self.generator.initial_seed(), worker.seed]
+            seed = int(np.random.SeedSequence(entropy).generate_state(1, np.uint64)[0]) >> 1  # torch wants < 2**63
+            self._worker_seed, self._worker_generator = worker.seed, torch.Generator().manual_seed(seed)
+        return self._worker_generator
 
     def _class_indices(self, labels: torch.Tensor, images: torch.Tensor) -> torch.Tensor:
         """Class indices N (int64, on the images' device) from hard or soft labels, checked."""

@@ -258,7 +258,7 @@ def load(directory: str | Path, device: str | torch.device = "cpu") -> Generativ
     model = build_model(record, source)
     load_weights(model, tensors, path)
     model.checkpoint_dir, model.weights_sha256 = directory.resolve(), metadata["sha256"]
-    return model.to(device).eval()
+    return model.to(device).for_inference()
 
 
 def load_verified(

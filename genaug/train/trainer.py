@@ -67,7 +67,8 @@ class Trainer:
         self.out = Path(out)
 
     def fit(self, data: ImageSet | StreamingData, model_config: Any, unlabelled: Any = None) -> GenerativeModel:
-        """Train a model of ``model_config``'s family on ``data`` and return it (in eval mode).
+        """Train a model of ``model_config``'s family on ``data`` and return it ready for inference
+        (``GenerativeModel.for_inference``).
 
         ``unlabelled``: images without labels, as anything ``genaug.data.load`` accepts; they are brought to
         ``data``'s image shape with load's rules (genaug.data.unlabelled: labels on them are ignored, an empty set
@@ -146,7 +147,7 @@ class Trainer:
         }
         start, images_seen = self._start(model, objective, generators, device, group, training_info)
         if start >= cfg.steps:
-            return model.eval()
+            return model.for_inference()
         loading = (cfg.steps - start, shard, device, cfg.num_workers, cfg.seed)
         sources = {"batches": batch_source(data, streamed, generators["batches"], batch_size, *loading)}
         if unlabelled is not None:
@@ -213,7 +214,7 @@ class Trainer:
                 source.close()
             if log is not None:
                 log.close()
-        return model.eval()
+        return model.for_inference()
 
     def _batch_size(self, num_images: int) -> int:
         if num_images >= self.config.batch_size:

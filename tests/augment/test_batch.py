@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 import torch
+from torch.utils.data import DataLoader
 from torchvision.transforms import v2
 
 from genaug.augment import BatchAugment
@@ -43,6 +44,29 @@ def test_the_same_seed_gives_the_same_batches_and_another_seed_others(tiny_model
     assert not torch.equal(a1, BatchAugment(tiny_models["ae"], mode="perturb", seed=4)(x, y)[0])
     generator = torch.Generator().manual_seed(3)
     assert torch.equal(BatchAugment(tiny_models["ae"], mode="perturb", generator=generator)(x, y)[0], a1)
+
+
+def test_as_a_collate_fn_each_worker_and_epoch_draws_its_own_reproducible_stream(tiny_models, batch):
+    x, y = batch
+    samples = [(x[i % 16], y[i % 16]) for i in range(64)]  # four identical batches of 16
+    aug = BatchAugment(tiny_models["ae"], mode="perturb", p=0.5, seed=0)
+    loader = DataLoader(samples, batch_size=16, num_workers=2, multiprocessing_context="fork", collate_fn=aug.collate)
+
+    def epoch() -> list[torch.Tensor]:
+        return [images for images, labels in loader]
+
+    torch.manual_seed(0)
+    first, second = epoch(), epoch()
+    torch.manual_seed(0)
+    assert all(torch.equal(a, b) for a, b in zip(epoch(), first, strict=True))  # torch.manual_seed: reproducible
+    assert not torch.equal(first[0], first[1])  # the two workers' first batches: same images, other draws
+    assert not torch.equal(first[0], second[0])  # the next epoch: new worker seeds
+    in_process = DataLoader(
+        samples, batch_size=16, collate_fn=BatchAugment(tiny_models["ae"], mode="perturb", seed=0).collate
+    )
+    assert torch.equal(
+        next(iter(in_process))[0], BatchAugment(tiny_models["ae"], mode="perturb", seed=0)(x[:16], y[:16])[0]
+    )
 
 
 def test_p_zero_and_one(tiny_models, batch):

@@ -37,7 +37,7 @@ def trained() -> Diffusion:
     torch.manual_seed(0)
     model = tiny(lr=3e-3)
     train(model, 60)
-    return model.eval()
+    return model.for_inference()  # as fit and load return it
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,5 @@
-"""Classical augmentation baselines: the pipelines genaug is compared against (and stacked on) in the benchmark."""
+"""Baselines genaug is compared against (and stacked on) in the benchmark: classical augmentation pipelines, and
+pseudo-labelling for unlabelled images."""
 
 from genaug.baselines.classical import (
     BatchClassicalAugment,
@@ -9,10 +10,12 @@ from genaug.baselines.classical import (
 )
 from genaug.baselines.label_mixing import MIXES, BatchLabelMix
 from genaug.baselines.policies import POLICIES, BatchPolicyAugment, policy_batch_augment
+from genaug.baselines.pseudo_labels import PSEUDO_LABEL_THRESHOLD, pseudo_labelled
 
 __all__ = [
     "MIXES",
     "POLICIES",
+    "PSEUDO_LABEL_THRESHOLD",
     "BatchClassicalAugment",
     "BatchLabelMix",
     "BatchPolicyAugment",
@@ -21,4 +24,5 @@ __all__ = [
     "classical_batch_augment",
     "classical_transforms",
     "policy_batch_augment",
+    "pseudo_labelled",
 ]

@@ -1,8 +1,9 @@
 """The benchmark's arms: each turns one training subset (and maybe a generator) into a classifier's training plan.
 
 Every arm trains the same downstream classifier for the same number of steps; arms differ only in the data
-and augmentation they feed it. Balanced-budget arms (``BALANCED_ARMS``) and long-tailed arms
-(``IMBALANCED_ARMS``) are listed in registries; an arm with ``uses_generator`` runs once per family.
+and augmentation they feed it. Balanced-budget arms (``BALANCED_ARMS``), long-tailed arms (``IMBALANCED_ARMS``)
+and semi-supervised arms (``SEMI_SUPERVISED_ARMS``) are listed in registries; an arm with ``uses_generator`` runs
+once per family.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from genaug.augment import BatchAugment
 from genaug.baselines.classical import classical_batch_augment
 from genaug.baselines.label_mixing import BatchLabelMix
 from genaug.baselines.policies import policy_batch_augment
+from genaug.baselines.pseudo_labels import pseudo_labelled
 from genaug.bench.config import BenchConfig
 from genaug.bench.mixing import chain, synthetic_pool, synthetic_top_up
 from genaug.data import ImageSet
@@ -38,8 +40,9 @@ class TrainingPlan:
 @dataclass
 class ArmInputs:
     """One run's inputs: the labelled subset, the settings, the run seed, (for generator arms) the model, (for arms
-    that stack on ``best_classical``) the classical arm chosen on the validation split for this budget, and (for
-    filtered arms) ``judge``, which returns the classifier of a classical arm (by name) on this subset."""
+    that stack on ``best_classical``) the classical arm chosen on the validation split for this budget, (for
+    filtered arms and pseudo-labelling) ``judge``, which returns the classifier of a classical arm (by name) on this
+    subset, and (semi-supervised scenario) the unlabelled images."""
 
     train: ImageSet
     config: BenchConfig
@@ -47,6 +50,7 @@ class ArmInputs:
     generator: GenerativeModel | None = None
     judge: Callable[[str], torch.nn.Module] | None = None
     best_classical: str | None = None
+    unlabelled: ImageSet | None = None
 
 
 @dataclass(frozen=True)
@@ -153,6 +157,20 @@ def _plain(inputs: ArmInputs, name: str) -> TrainingPlan:
     return TrainingPlan(inputs.train.images, inputs.train.labels, chain(*steps) if steps else None)
 
 
+def _pseudo_label(inputs: ArmInputs) -> TrainingPlan:
+    """The labelled subset plus the unlabelled images that the best classical arm's classifier on the subset
+    labels with confidence >= PSEUDO_LABEL_THRESHOLD (with those labels), under best classical augmentation."""
+    base = resolve_base(BEST_CLASSICAL, inputs.best_classical)
+    if base is None or inputs.judge is None or inputs.unlabelled is None:
+        raise ValueError("pseudo_label needs ArmInputs.best_classical, judge and unlabelled")
+    images, labels = pseudo_labelled(inputs.judge(base), inputs.unlabelled.images)
+    steps = classical_steps(base, inputs)
+    train = inputs.train
+    return TrainingPlan(
+        torch.cat([train.images, images]), torch.cat([train.labels, labels]), chain(*steps) if steps else None
+    )
+
+
 def _synthetic_only(inputs: ArmInputs) -> TrainingPlan:
     pool, pool_labels = _pool(inputs)
     return TrainingPlan(pool, pool_labels)
@@ -218,6 +236,22 @@ IMBALANCED_ARMS = {
         Arm("classical", functools.partial(_plain, name="classical"), False, CLASSICAL_ARMS["classical"][1]),
         Arm("genaug_balance", _genaug_balance, True, "classes topped up with synthetic images to the largest"),
     ]
+}
+
+
+# the semi-supervised scenario's arms: pseudo-labelling (no generator) and the mixing arms, whose generators there
+# train on the unlabelled images too; its other references (best classical, genaug from the labelled images alone)
+# are the balanced scenario's rows of the same subset
+SEMI_SUPERVISED_ARMS = {
+    "pseudo_label": Arm(
+        "pseudo_label",
+        _pseudo_label,
+        False,
+        "real images plus the unlabelled ones the best classical arm's classifier labels confidently, then best "
+        "classical augmentation (pseudo-labelling, no generator)",
+        stacks_on=BEST_CLASSICAL,
+    ),
+    **{name: arm for name, arm in BALANCED_ARMS.items() if arm.uses_mode},
 }
 
 

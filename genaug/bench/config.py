@@ -68,6 +68,10 @@ class BenchConfig:
     imbalance_arms: list[str] = field(
         default_factory=lambda: ["real", "class_weighted", "oversample", "classical", "genaug_balance"]
     )
+    # semi-supervised scenario (off when empty; bench=semi): each balanced subset, with the rest of the pool as
+    # unlabelled images that the generators also train on and pseudo-labelling labels; compared with the balanced
+    # scenario's rows of the same subset (best classical, and genaug from the labelled images alone)
+    semi_supervised_arms: list[str] = field(default_factory=list)
     quality: bool = True  # also measure each generator (Frechet distance, KID, precision/recall, ...)
 
     def __post_init__(self) -> None:
@@ -123,7 +127,16 @@ class BenchConfig:
         families run, nor one family's own settings: ``family_settings``, checked family by family)."""
         # an optional setting left at None (off) is not hashed, so adding one keeps earlier runs resumable
         settings = {k: v for k, v in dataclasses.asdict(self).items() if v is not None}
-        for row_key in ("per_class", "seeds", "families", "arms", "imbalance_ratios", "imbalance_arms", "quality"):
+        row_keys = (
+            "per_class",
+            "seeds",
+            "families",
+            "arms",
+            "imbalance_ratios",
+            "imbalance_arms",
+            "semi_supervised_arms",
+        )
+        for row_key in (*row_keys, "quality"):
             settings.pop(row_key)
         for per_family in ("generator_steps", "generator_min_epochs"):
             settings.pop(per_family, None)

@@ -6,7 +6,9 @@ drawn from (nested across budgets for one seed). Every arm is scored on the test
 which is the validation split of every choice the benchmark makes (``genaug.bench.recommend``).
 
 A run has two passes: first every arm without a generator on every subset, then (once ``best_classical`` is chosen
-per budget from those validation scores) the generators and their arms. Every result row is appended to
+per budget from those validation scores) the generators and their arms, and the arms without a generator that
+stack on best classical (pseudo-labelling). In the semi-supervised scenario the generators also train on the
+unlabelled rest of the pool. Every result row is appended to
 ``results.csv`` as soon as it is measured, every generator keeps its checkpoint and every classical arm's classifier
 is kept for the filtered arms' judge, so an interrupted benchmark resumes where it stopped.
 """
@@ -28,6 +30,7 @@ from genaug.bench.arms import (
     BEST_CLASSICAL,
     CLASSICAL_ARMS,
     IMBALANCED_ARMS,
+    SEMI_SUPERVISED_ARMS,
     Arm,
     ArmInputs,
     TrainingPlan,
@@ -37,7 +40,7 @@ from genaug.bench.classifiers import ClassifierStore
 from genaug.bench.config import BenchConfig
 from genaug.bench.recommend import best_classical_by_budget
 from genaug.bench.results import ResultsFile, claim_directory
-from genaug.bench.scenarios import Scenario, scenarios
+from genaug.bench.scenarios import SEMI_SUPERVISED, Scenario, scenarios
 from genaug.bench.workers import run_in_workers
 from genaug.checks import check_int
 from genaug.data import ImageSet, builtin_of, predefined_splits, train_test_split
@@ -86,9 +89,10 @@ def check_perturb_families(config: BenchConfig, arms: list[Arm]) -> None:
         )
 
 
-def check_stacking(arms: list[Arm]) -> None:
-    """Fail before any training when an arm stacks on best_classical but no classical arm runs to choose from."""
-    if any(arm.stacks_on == BEST_CLASSICAL for arm in arms) and not any(arm.name in CLASSICAL_ARMS for arm in arms):
+def check_stacking(arms: list[Arm], balanced: list[Arm]) -> None:
+    """Fail before any training when an arm stacks on best_classical but no classical arm runs (among the
+    ``balanced`` arms) to choose from."""
+    if any(arm.stacks_on == BEST_CLASSICAL for arm in arms) and not any(a.name in CLASSICAL_ARMS for a in balanced):
         raise ValueError(
             f"the arms on best_classical need at least one classical arm in bench.arms to choose from: add some of "
             f"{sorted(CLASSICAL_ARMS)}"
@@ -147,8 +151,11 @@ class Benchmark:
         self._reference: torch.nn.Module | None = None
         self.balanced_arms = check_arms(config.arms, BALANCED_ARMS, "arms")
         self.imbalanced_arms = check_arms(config.imbalance_arms, IMBALANCED_ARMS, "imbalance_arms")
-        check_perturb_families(config, self.balanced_arms)
-        check_stacking(self.balanced_arms)
+        self.semi_supervised_arms = check_arms(
+            config.semi_supervised_arms, SEMI_SUPERVISED_ARMS, "semi_supervised_arms"
+        )
+        check_perturb_families(config, self.balanced_arms + self.semi_supervised_arms)
+        check_stacking(self.balanced_arms + self.semi_supervised_arms, self.balanced_arms)
         self.best_classical: dict[int, str] = {}  # per budget, chosen on the validation split after the first pass
         configs = model_configs or {}
         self.model_configs = {f: configs.get(f) or get_family(f).config_class() for f in config.families}
@@ -204,6 +211,8 @@ class Benchmark:
         return ResultsFile(self.out / "results.csv", RESULT_FIELDS, RESULT_KEY)
 
     def _arms(self, scenario: Scenario) -> list[Arm]:
+        if scenario.name == SEMI_SUPERVISED:
+            return self.semi_supervised_arms
         return self.balanced_arms if scenario.name == "balanced" else self.imbalanced_arms
 
     def measure_baselines(self, scenario: Scenario) -> None:
@@ -211,22 +220,32 @@ class Benchmark:
         results, train = self._results(), scenario.draw(self.pool)
         store = ClassifierStore(scenario.classifiers_dir(self.out), self._build_classifier)
         for arm in self._arms(scenario):
-            if not arm.uses_generator and not results.done(**scenario.key, arm=arm.name, family="", stacked_on=""):
+            first = not arm.uses_generator and arm.stacks_on != BEST_CLASSICAL
+            if first and not results.done(**scenario.key, arm=arm.name, family="", stacked_on=""):
                 classifier = self._measure(results, scenario, arm, ArmInputs(train, self.config, scenario.seed), "")
                 if arm.name in CLASSICAL_ARMS and self._judges_needed(scenario):
                     store.save(arm.name, classifier)
 
     def _judges_needed(self, scenario: Scenario) -> bool:
-        return any("filtered" in arm.name for arm in self._arms(scenario))
+        """Whether the classical arms' classifiers on this subset judge anything: filtered arms, or the
+        semi-supervised scenario, which shares the balanced subset's classifiers (pseudo-labelling's teacher)."""
+        arms = self._arms(scenario) + (self.semi_supervised_arms if scenario.name == "balanced" else [])
+        return any("filtered" in arm.name or arm.stacks_on == BEST_CLASSICAL for arm in arms)
 
     def measure_generators(self, scenario: Scenario) -> None:
-        """The second pass on one subset: each family's generator (trained once, kept on disk), its quality and its
-        arms that results.csv lacks."""
+        """The second pass on one subset: the arms without a generator on best classical, then each family's
+        generator (trained once, kept on disk), its quality and its arms that results.csv lacks."""
         cfg, results, quality = self.config, self._results(), self._quality_file()
-        best = self.best_classical.get(scenario.per_class) if scenario.name == "balanced" else None
-        arms = [a for a in self._arms(scenario) if a.uses_generator and (a.stacks_on != BEST_CLASSICAL or best)]
-        train = scenario.draw(self.pool)
+        best = self.best_classical.get(scenario.per_class) if scenario.name != "long_tailed" else None
+        arms = [a for a in self._arms(scenario) if a.stacks_on != BEST_CLASSICAL or best]
+        train, unlabelled = scenario.draw(self.pool), scenario.unlabelled(self.pool)
         judge = self.judge(train, scenario)
+        late = [a for a in arms if not a.uses_generator and a.stacks_on == BEST_CLASSICAL]
+        for arm in late:  # pseudo-labelling: its teacher and augmentation are best classical's
+            if not results.done(**scenario.key, arm=arm.name, family="", stacked_on=arm.base(best)):
+                inputs = ArmInputs(train, cfg, scenario.seed, judge=judge, best_classical=best, unlabelled=unlabelled)
+                self._measure(results, scenario, arm, inputs, "")
+        arms = [a for a in arms if a.uses_generator]
         for family in cfg.families:
             pending = [
                 a for a in arms
@@ -235,7 +254,7 @@ class Benchmark:
             wants_quality = cfg.quality and not quality.done(**scenario.key, family=family)
             if not pending and not wants_quality:
                 continue
-            model = self._generator(scenario, family, train)
+            model = self._generator(scenario, family, train, unlabelled)
             if wants_quality:
                 quality.append({**scenario.key, "family": family, **self._quality(model, self.reference(), train)})
             for arm in pending:
@@ -285,15 +304,20 @@ class Benchmark:
         cfg = self.config
         return build_classifier(cfg.classifier, self.data.image_shape[0], self.data.num_classes, cfg.classifier_width)
 
-    def _generator(self, scenario: Scenario, family: str, train: ImageSet) -> GenerativeModel:
-        """The family's generator for this subset: trained once, kept on disk, resumed after an interruption."""
+    def _generator(
+        self, scenario: Scenario, family: str, train: ImageSet, unlabelled: ImageSet | None
+    ) -> GenerativeModel:
+        """The family's generator for this subset (and its unlabelled images, labels hidden): trained once, kept on
+        disk, resumed after an interruption."""
         cfg = self.config
         steps = cfg.steps_for(family, len(train))
         trainer = TrainerConfig(
             steps=steps, batch_size=cfg.generator_batch_size, seed=scenario.seed, resume=True,
             progress=False, tensorboard=False, sample_every=steps, checkpoint_every=500,
         )  # fmt: skip
-        return Trainer(trainer, scenario.generators_dir(self.out) / family).fit(train, self.model_configs[family])
+        out = scenario.generators_dir(self.out) / family
+        hidden = unlabelled.images if unlabelled is not None else None  # a bare tensor: no labels to ignore
+        return Trainer(trainer, out).fit(train, self.model_configs[family], unlabelled=hidden)
 
     def reference(self) -> torch.nn.Module:
         """The reference CNN of the quality metrics, trained on the reference split on first call."""

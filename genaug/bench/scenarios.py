@@ -1,4 +1,5 @@
-"""The benchmark's labelled training subsets: balanced budgets and long-tailed draws, one per seed."""
+"""The benchmark's labelled training subsets: balanced budgets and long-tailed draws, one per seed; and the
+semi-supervised scenario, the balanced subset with the rest of the pool as unlabelled images (labels hidden)."""
 
 from __future__ import annotations
 
@@ -7,14 +8,17 @@ from pathlib import Path
 from typing import Any
 
 from genaug.bench.config import BenchConfig
-from genaug.data import ImageSet, long_tailed_subset, per_class_subset
+from genaug.data import ImageSet, long_tailed_subset, per_class_split, per_class_subset
+
+SEMI_SUPERVISED = "semi_supervised"
 
 
 @dataclass(frozen=True)
 class Scenario:
-    """One labelled training subset: a balanced budget or a long-tailed draw, for one seed."""
+    """One labelled training subset: a balanced budget or a long-tailed draw, for one seed; semi_supervised is the
+    balanced subset plus the rest of the pool without its labels."""
 
-    name: str  # "balanced" or "long_tailed"
+    name: str  # "balanced", "long_tailed" or "semi_supervised"
     per_class: int  # images per class (balanced) or of the largest class (long-tailed)
     imbalance_ratio: float  # largest / smallest class; 1 for balanced
     seed: int
@@ -37,13 +41,20 @@ class Scenario:
         return out / "generators" / self.tag
 
     def classifiers_dir(self, out: Path) -> Path:
-        """Where a benchmark in ``out`` keeps this subset's classical arms' classifiers (the filtered arms' judges)."""
-        return out / "classifiers" / self.tag
+        """Where a benchmark in ``out`` keeps this subset's classical arms' classifiers (the filtered arms' judges);
+        semi_supervised shares the balanced subset's, since its labelled images are the same."""
+        subset = Scenario("balanced", self.per_class, 1.0, self.seed) if self.name == SEMI_SUPERVISED else self
+        return out / "classifiers" / subset.tag
 
     def draw(self, pool: ImageSet) -> ImageSet:
-        if self.name == "balanced":
+        """The labelled training subset."""
+        if self.name in ("balanced", SEMI_SUPERVISED):
             return per_class_subset(pool, self.per_class, seed=self.seed)
         return long_tailed_subset(pool, self.per_class, self.imbalance_ratio, seed=self.seed)
+
+    def unlabelled(self, pool: ImageSet) -> ImageSet | None:
+        """The images whose labels this scenario hides (the pool outside the labelled subset), or None."""
+        return per_class_split(pool, self.per_class, seed=self.seed)[1] if self.name == SEMI_SUPERVISED else None
 
 
 def scenarios(config: BenchConfig) -> list[Scenario]:
@@ -53,4 +64,5 @@ def scenarios(config: BenchConfig) -> list[Scenario]:
         for r in config.imbalance_ratios
         for s in range(config.seeds)
     ]
-    return balanced + (long_tailed if config.imbalance_arms else [])
+    semi = [Scenario(SEMI_SUPERVISED, n, 1.0, s) for n in config.per_class for s in range(config.seeds)]
+    return balanced + (long_tailed if config.imbalance_arms else []) + (semi if config.semi_supervised_arms else [])

@@ -29,7 +29,7 @@ from genaug.bench.recommend import (
     snippet,
 )
 from genaug.bench.results import META_FILE, Group, read_results
-from genaug.bench.scenarios import Scenario
+from genaug.bench.scenarios import SEMI_SUPERVISED, Scenario
 from genaug.bench.statistics import mean_ci, paired_difference
 from genaug.optional import MissingExtraError, require
 from genaug.train.trainer import SAMPLES_DIR
@@ -106,6 +106,35 @@ def glance_table(accuracy: dict[Group, dict[int, float]], best: dict[int, str]) 
         label = f"**{key[3]}** (best classical)" if key[3] == best[key[1]] else key[3]
         cells = [_fmt(*mean_ci(list(accuracy[key].values()))), _difference_cell(accuracy, key, best[key[1]])]
         lines.append(f"| {key[1]} | {label} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def semi_supervised_table(accuracy: dict[Group, dict[int, float]], best: dict[int, str]) -> list[str]:
+    """The semi-supervised arms against the balanced scenario's rows of the same subsets: best classical, and the
+    same arm whose generator saw the labelled images alone."""
+    lines = [
+        "| N per class | arm | seeds | test accuracy (%) | vs best classical (pp) "
+        "| vs the same arm without the unlabelled images (pp) |",
+        "|---|---|---|---|---|---|",
+    ]
+    for n in sorted({k[1] for k in accuracy if k[0] == SEMI_SUPERVISED}):
+        best_values = accuracy.get(("balanced", n, 1.0, best.get(n, "")))
+        if best_values:
+            lines.append(
+                f"| {n} | {best[n]} (best classical; labelled images only) | {len(best_values)} "
+                f"| {_fmt(*mean_ci(list(best_values.values())))} | | |"
+            )
+        for key in sorted(k for k in accuracy if k[0] == SEMI_SUPERVISED and k[1] == n):
+            values, labelled_only = accuracy[key], accuracy.get(("balanced", n, 1.0, key[3]))
+            cells = [
+                _difference_text(paired_difference(values, other)) if other else ""
+                for other in (best_values, labelled_only)
+            ]
+            lines.append(
+                f"| {n} | {key[3]} | {len(values)} | {_fmt(*mean_ci(list(values.values())))} | "
+                + " | ".join(cells)
+                + " |"
+            )
     return lines
 
 
@@ -189,6 +218,9 @@ def write_summary(out: Path, header: str = "") -> Path:
         for metric, title in (("balanced_accuracy", "balanced accuracy"), ("minority_recall", "minority-class recall")):
             table = summary_table(read_results(results, metric), "long_tailed", "imbalance ratio")
             lines += [f"## Long-tailed subsets: {title}", "", *table, ""]
+    if any(k[0] == SEMI_SUPERVISED for k in accuracy):
+        lines += ["## Semi-supervised: the rest of the pool as unlabelled images (test accuracy)", ""]
+        lines += [*semi_supervised_table(accuracy, best), ""]
     budgets = sorted({k[1] for k in accuracy if k[0] == "balanced"})
     lines += sample_grid_table(out, budgets)
     quality = out / "quality.csv"

@@ -11,7 +11,7 @@ from genaug.data.builtin import builtin_names, builtin_of, predefined_splits
 from genaug.data.imageset import ImageSet
 from genaug.data.load import load
 from genaug.data.problems import DataWarning, SkippedFile
-from genaug.data.split import long_tailed_subset, per_class_subset, train_test_split
+from genaug.data.split import long_tailed_subset, per_class_split, per_class_subset, train_test_split
 from genaug.data.streaming import StreamingData
 
 __all__ = [
@@ -23,6 +23,7 @@ __all__ = [
     "builtin_of",
     "load",
     "long_tailed_subset",
+    "per_class_split",
     "per_class_subset",
     "predefined_splits",
     "train_test_split",

@@ -33,6 +33,16 @@ def per_class_subset(data: ImageSet, n_per_class: int, seed: int = 0) -> ImageSe
     return _take(data, [n_per_class] * data.num_classes, seed)
 
 
+def per_class_split(data: ImageSet, n_per_class: int, seed: int = 0) -> tuple[ImageSet, ImageSet]:
+    """``per_class_subset(data, n_per_class, seed)`` and the rest of ``data``: the labelled budget of a
+    semi-supervised experiment and the images whose labels it hides (``genaug.fit(..., unlabelled=rest.images)``)."""
+    if n_per_class < 1:
+        raise DataError(f"n_per_class must be at least 1, got {n_per_class}")
+    chosen = _chosen(data, [n_per_class] * data.num_classes, seed)
+    rest = np.setdiff1d(np.arange(len(data)), chosen)
+    return data.subset(chosen), data.subset(rest)
+
+
 def long_tailed_subset(data: ImageSet, max_per_class: int, imbalance_ratio: float, seed: int = 0) -> ImageSet:
     """An imbalanced subset: class k (of K, in class order) keeps
     round(max_per_class * imbalance_ratio ** (-k / (K - 1))) images, at least 1; nested like per_class_subset.
@@ -47,7 +57,11 @@ def long_tailed_subset(data: ImageSet, max_per_class: int, imbalance_ratio: floa
 
 
 def _take(data: ImageSet, counts: list[int], seed: int) -> ImageSet:
-    """The first counts[k] images of class k in its fixed random order (see the module docstring)."""
+    return data.subset(_chosen(data, counts, seed))
+
+
+def _chosen(data: ImageSet, counts: list[int], seed: int) -> np.ndarray:
+    """Sorted indices of the first counts[k] images of class k in its fixed random order (the module docstring)."""
     _require_counts(data, counts, "this subset")
     rng = np.random.default_rng(seed)
     labels = data.labels.numpy()
@@ -55,7 +69,7 @@ def _take(data: ImageSet, counts: list[int], seed: int) -> ImageSet:
     for k, want in enumerate(counts):
         members = np.flatnonzero(labels == k)
         chosen.append(members[rng.permutation(len(members))[:want]])
-    return data.subset(np.sort(np.concatenate(chosen)))
+    return np.sort(np.concatenate(chosen))
 
 
 def _require_counts(data: ImageSet, needed: list[int], purpose: str) -> None:

@@ -2,7 +2,7 @@
 distance, KID, precision/recall, density/coverage, memorisation, label fidelity). The Fréchet distance here
 uses reference-CNN features and is not comparable with Inception FID."""
 
-from genaug.metrics.classifier import CLASSIFIERS, SmallCNN, accuracy, predict, train_classifier
+from genaug.metrics.classifier import CLASSIFIERS, SmallCNN, accuracy, predict, predict_proba, train_classifier
 from genaug.metrics.features import extract_features
 from genaug.metrics.fidelity import label_fidelity
 from genaug.metrics.frechet import KID, frechet_distance, kid
@@ -26,5 +26,6 @@ __all__ = [
     "manifold_scores",
     "memorised_fraction",
     "predict",
+    "predict_proba",
     "train_classifier",
 ]

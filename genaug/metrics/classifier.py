@@ -144,6 +144,12 @@ def predict(model: nn.Module, images: torch.Tensor, batch_size: int = 512) -> to
     return map_batches(lambda x: model(x).argmax(1), images, batch_size, next(model.parameters()).device)
 
 
+def predict_proba(model: nn.Module, images: torch.Tensor, batch_size: int = 512) -> torch.Tensor:
+    """Class probabilities N x K (float32, CPU) for uint8 or float images, in batches on the model's device."""
+    model.eval()
+    return map_batches(lambda x: model(x).float().softmax(1), images, batch_size, next(model.parameters()).device)
+
+
 def accuracy(model: nn.Module, images: torch.Tensor, labels: torch.Tensor) -> float:
     """Share of ``images`` whose predicted class equals ``labels``."""
     return float((predict(model, images) == labels.cpu()).float().mean())

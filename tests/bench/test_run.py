@@ -102,6 +102,31 @@ def test_an_arm_on_best_classical_reuses_the_row_of_its_twin(tmp_path, digits, m
     assert twin == copy and rows(out)[2]["seconds"] == "0.0"
 
 
+def test_the_semi_supervised_scenario_trains_on_the_unlabelled_rest_and_pseudo_labels_it(tmp_path, digits):
+    semi = ["pseudo_label", "best_classical+filtered_synthetic"]
+    arms = ["real", "classical", "mixup", "best_classical+filtered_synthetic"]
+    out = run(tmp_path, digits, arms=arms, imbalance_arms=[], semi_supervised_arms=semi, quality=False)
+    found = {(r["scenario"], r["arm"], r["family"]): r for r in rows(out)}
+    best = found[("balanced", "best_classical+filtered_synthetic", "cvae")]["stacked_on"]
+    assert best in ("classical", "mixup")  # chosen on the validation split
+    pseudo = found[("semi_supervised", "pseudo_label", "")]
+    generated = found[("semi_supervised", "best_classical+filtered_synthetic", "cvae")]
+    assert pseudo["stacked_on"] == generated["stacked_on"] == best
+    bench = Benchmark(BenchConfig(**TINY_BENCH), digits, out, {"cvae": tiny_config("cvae")}, progress=False)
+    assert 40 <= int(pseudo["train_images"]) <= len(bench.pool)  # the labelled 4 x 10 and the confident rest
+    record = json.loads((out / "generators" / "semi_supervised-n4-r1-s0" / "cvae" / "config.json").read_text())
+    assert record["training"]["num_unlabelled_images"] == len(bench.pool) - 40  # labels hidden, images used
+    labelled_only = json.loads((out / "generators" / "balanced-n4-r1-s0" / "cvae" / "config.json").read_text())
+    assert labelled_only["training"]["num_unlabelled_images"] == 0
+    assert not (out / "classifiers" / "semi_supervised-n4-r1-s0").exists()  # the balanced subset's, shared
+    before = (out / "results.csv").read_text()
+    run(tmp_path, digits, arms=arms, imbalance_arms=[], semi_supervised_arms=semi, quality=False)
+    assert (out / "results.csv").read_text() == before
+    summary = write_summary(out).read_text()
+    assert "## Semi-supervised" in summary and "| 4 | pseudo_label | 1 |" in summary
+    assert f"| 4 | {best} (best classical; labelled images only) | 1 |" in summary
+
+
 def test_workers_measure_the_same_rows_as_one_process_with_their_threads(tmp_path, digits):
     config = BenchConfig(**{**TINY_BENCH, "per_class": [4, 6]})
     threads = torch.get_num_threads()
@@ -244,6 +269,7 @@ def _fingerprint_before(config: BenchConfig, data: dict, sampling_version: int |
     """BenchConfig.fingerprint without the replace source (and, with None, without the sampling version)."""
     row_keys = ("per_class", "seeds", "families", "arms", "imbalance_ratios", "imbalance_arms", "quality")
     row_keys += ("generator_steps", "generator_min_epochs")  # a family's own settings, checked family by family
+    row_keys += ("semi_supervised_arms",)  # added since; a row key, so earlier fingerprints stay as they were
     settings = {k: v for k, v in dataclasses.asdict(config).items() if v is not None and k not in row_keys}
     if sampling_version is not None:
         settings["sampling_version"] = sampling_version

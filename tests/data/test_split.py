@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from genaug.data import ImageSet, long_tailed_subset, per_class_subset, train_test_split
+from genaug.data import ImageSet, long_tailed_subset, per_class_split, per_class_subset, train_test_split
 from genaug.errors import DataError
 
 pytestmark = pytest.mark.filterwarnings("error::genaug.data.DataWarning")
@@ -61,6 +61,16 @@ def test_per_class_subsets_are_nested():
     subsets = [ids(per_class_subset(data, n, seed=3)) for n in sizes]
     assert all(small < big for small, big in zip(subsets, subsets[1:], strict=False))
     assert ids(per_class_subset(data, 5, seed=4)) != subsets[1]
+
+
+def test_per_class_split_is_the_subset_and_everything_else():
+    data = numbered([50, 40, 60])
+    labelled, rest = per_class_split(data, 10, seed=3)
+    assert ids(labelled) == ids(per_class_subset(data, 10, seed=3))
+    assert ids(labelled) | ids(rest) == ids(data) and not ids(labelled) & ids(rest)
+    assert rest.class_counts() == [40, 30, 50] and rest.classes == data.classes
+    with pytest.raises(DataError, match="n_per_class must be at least 1"):
+        per_class_split(data, 0)
 
 
 def test_per_class_subset_errors():

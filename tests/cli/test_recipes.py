@@ -168,6 +168,16 @@ def test_genaug_train_with_an_unlabelled_folder(tmp_path, rgb_folder):
     assert (training["num_unlabelled_images"], training["unlabelled_data"]["image_shape"]) == (4, [1, 8, 8])
 
 
+def test_genaug_train_on_the_unlabelled_rest_of_a_data_set(tmp_path):
+    out = tmp_path / "run"
+    tiny = ("trainer.steps=2", "trainer.progress=false", "model.latent_dim=4", "model.base_width=8")
+    done = genaug_train("data=digits", "model=ae", f"out={out}", "labelled_per_class=5", *tiny)
+    assert done.returncode == 0, done.stderr
+    assert "on 50 labelled images and 1747 unlabelled ones" in done.stdout
+    both = genaug_train("data=digits", f"out={out}", "labelled_per_class=5", "unlabelled=digits", *tiny)
+    assert both.returncode != 0 and "not both" in both.stderr
+
+
 def test_genaug_train_unknown_family_lists_the_valid_ones(tmp_path):
     done = genaug_train("model=nope", f"out={tmp_path}")
     assert done.returncode != 0

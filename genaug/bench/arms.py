@@ -63,6 +63,9 @@ class Arm:
     # the arm whose augmentation runs after the synthetic images are mixed in ("real": none; "best_classical":
     # chosen on the validation split); its difference to that arm is the arm's effect (do no harm)
     stacks_on: str | None = None
+    # judges with the classifier of a classical arm on the same subset (ArmInputs.judge): the filtered arms'
+    # consistency filter, pseudo-labelling's teacher
+    uses_judge: bool = False
 
     def base(self, best_classical: str | None) -> str | None:
         """The arm this one stacks on, with ``best_classical`` resolved to the chosen arm's name."""
@@ -214,7 +217,7 @@ def _mixing_arm(base: str, filtered: bool) -> Arm:
     )
     name = f"{base}+{'filtered_' if filtered else ''}synthetic"
     plan = functools.partial(_with_synthetic, stacks_on=base, filtered=filtered)
-    return Arm(name, plan, True, description, uses_mode=True, stacks_on=base)
+    return Arm(name, plan, True, description, uses_mode=True, stacks_on=base, uses_judge=bool(filtered))
 
 
 BALANCED_ARMS = {
@@ -250,6 +253,7 @@ SEMI_SUPERVISED_ARMS = {
         "real images plus the unlabelled ones the best classical arm's classifier labels confidently, then best "
         "classical augmentation (pseudo-labelling, no generator)",
         stacks_on=BEST_CLASSICAL,
+        uses_judge=True,
     ),
     **{name: arm for name, arm in BALANCED_ARMS.items() if arm.uses_mode},
 }

@@ -227,10 +227,10 @@ class Benchmark:
                     store.save(arm.name, classifier)
 
     def _judges_needed(self, scenario: Scenario) -> bool:
-        """Whether the classical arms' classifiers on this subset judge anything: filtered arms, or the
-        semi-supervised scenario, which shares the balanced subset's classifiers (pseudo-labelling's teacher)."""
+        """Whether the classical arms' classifiers on this subset judge anything: an arm that ``uses_judge`` here or
+        in the semi-supervised scenario, which shares the balanced subset's classifiers."""
         arms = self._arms(scenario) + (self.semi_supervised_arms if scenario.name == "balanced" else [])
-        return any("filtered" in arm.name or arm.stacks_on == BEST_CLASSICAL for arm in arms)
+        return any(arm.uses_judge for arm in arms)
 
     def measure_generators(self, scenario: Scenario) -> None:
         """The second pass on one subset: the arms without a generator on best classical, then each family's
@@ -238,7 +238,7 @@ class Benchmark:
         cfg, results, quality = self.config, self._results(), self._quality_file()
         best = self.best_classical.get(scenario.per_class) if scenario.name != "long_tailed" else None
         arms = [a for a in self._arms(scenario) if a.stacks_on != BEST_CLASSICAL or best]
-        train, unlabelled = scenario.draw(self.pool), scenario.unlabelled(self.pool)
+        train, unlabelled = scenario.split(self.pool)
         judge = self.judge(train, scenario)
         late = [a for a in arms if not a.uses_generator and a.stacks_on == BEST_CLASSICAL]
         for arm in late:  # pseudo-labelling: its teacher and augmentation are best classical's

@@ -52,9 +52,12 @@ class Scenario:
             return per_class_subset(pool, self.per_class, seed=self.seed)
         return long_tailed_subset(pool, self.per_class, self.imbalance_ratio, seed=self.seed)
 
-    def unlabelled(self, pool: ImageSet) -> ImageSet | None:
-        """The images whose labels this scenario hides (the pool outside the labelled subset), or None."""
-        return per_class_split(pool, self.per_class, seed=self.seed)[1] if self.name == SEMI_SUPERVISED else None
+    def split(self, pool: ImageSet) -> tuple[ImageSet, ImageSet | None]:
+        """The labelled training subset, and the images whose labels this scenario hides (semi_supervised: the
+        rest of the pool; otherwise None)."""
+        if self.name == SEMI_SUPERVISED:
+            return per_class_split(pool, self.per_class, seed=self.seed)
+        return self.draw(pool), None
 
 
 def scenarios(config: BenchConfig) -> list[Scenario]:

@@ -5,7 +5,7 @@ Protocol: MNIST-5k is split (stratified, seed 0) into a reference split (40%), a
 (30%). A reference CNN (``genaug.metrics``) and an RBF-SVM on raw pixels train on the reference split only. For
 each N and seed, N images per class are drawn from the pool; every variant's cgan trains on them (the shipped
 ``model=cgan`` recipe plus the variant's overrides) and is scored against the validation split, which no
-generator and no judge saw:
+generator and no judge saw (variant +unlabelled also trains on the rest of the pool, labels hidden):
 
 - label fidelity: share of samples the reference CNN, and independently the SVM, assigns the class they were
   conditioned on;
@@ -41,7 +41,7 @@ from benchmarks.report import RESULTS, previous_rows, write_rows
 from benchmarks.train_quality import default_recipe
 from genaug.bench.machine import describe_machine
 from genaug.bench.statistics import mean_ci
-from genaug.data import ImageSet, load, per_class_subset, train_test_split
+from genaug.data import ImageSet, load, per_class_split, train_test_split
 from genaug.metrics import accuracy, generator_quality, train_classifier
 from genaug.models.base import GenerativeModel
 from genaug.train import Trainer
@@ -55,7 +55,10 @@ VARIANTS: dict[str, list[str]] = {
     "+ada+lecam": ["model.ada_target=0.6", "model.lecam_weight=0.3"],
     "+auto width": ["model.discriminator_width=auto"],
     "+ada+lecam+auto width": ["model.ada_target=0.6", "model.lecam_weight=0.3", "model.discriminator_width=auto"],
+    "+unlabelled": [],
 }
+# variants that also train on the rest of the pool, labels hidden, as unlabelled images (issue 22)
+UNLABELLED_VARIANTS = {"+unlabelled"}
 # The issue's targets per N: label fidelity, recall, synthetic-only / real-only, train time (s, 2 cores); and the
 # memorised fraction must stay <= MEMORISED_TARGET at every N
 TARGETS = {
@@ -159,9 +162,10 @@ def score(model: GenerativeModel, train: ImageSet, judges: Judges, settings: Set
 
 
 def run_variant(
-    train: ImageSet, variant: str, settings: Settings, seed: int, work: Path
+    train: ImageSet, unlabelled: ImageSet, variant: str, settings: Settings, seed: int, work: Path
 ) -> tuple[GenerativeModel, float]:
-    """Train one variant's cgan on ``train``; the model and the wall time of its training."""
+    """Train one variant's cgan on ``train`` (and ``unlabelled``'s images, if the variant uses them); the model
+    and the wall time of its training."""
     overrides = [*VARIANTS[variant], f"trainer.seed={seed}"]
     if settings.steps is not None:
         overrides.append(f"trainer.steps={settings.steps}")
@@ -169,8 +173,17 @@ def run_variant(
     trainer_config.progress, trainer_config.tensorboard, trainer_config.overwrite = False, False, True
     trainer_config.sample_every = trainer_config.checkpoint_every = 10**9  # one grid and checkpoint, at the end
     start = time.perf_counter()
-    model = Trainer(trainer_config, work).fit(train, model_config)
+    extra = unlabelled.images if variant in UNLABELLED_VARIANTS else None
+    model = Trainer(trainer_config, work).fit(train, model_config, extra)
     return model, time.perf_counter() - start
+
+
+def describe(variant: str) -> str:
+    """What a variant changes: its Hydra overrides, and the unlabelled images it adds."""
+    parts = [f"`{' '.join(VARIANTS[variant])}`"] if VARIANTS[variant] else []
+    if variant in UNLABELLED_VARIANTS:
+        parts.append("the rest of the pool as unlabelled images")
+    return " + ".join(parts) or "none"
 
 
 def cell(values: list[float], percent: bool = True) -> str:
@@ -217,7 +230,7 @@ def markdown(rows: list[dict[str, Any]], command: str, machine: str, settings: S
         f"Judges (trained on the reference split): reference CNN {own['reference_cnn']:.1%}, RBF-SVM on pixels "
         f"{own['svm']:.1%} accuracy on the validation split. Every metric is measured on the validation split, never "
         "on a test split; mean ± 95% CI over seeds. Variants (Hydra overrides of the shipped cgan recipe): "
-        + "; ".join(f"{name}: `{' '.join(VARIANTS[name]) or 'none'}`" for name in settings.variants)
+        + "; ".join(f"{name}: {describe(name)}" for name in settings.variants)
         + "\n\n"
         + "\n".join(lines)
         + "\n\nChosen on the validation split (best mean synthetic-only / real-only over all seeds): "
@@ -239,14 +252,14 @@ def main(argv: list[str]) -> None:
     print(f"judges: {own} ({time.perf_counter() - start:.0f} s)", flush=True)
     for n in settings.per_class:
         for seed in range(settings.seeds):
-            train = per_class_subset(pool, n, seed=seed)
+            train, rest = per_class_split(pool, n, seed=seed)
             real_only = next((r["real_only_accuracy"] for r in rows if (r["per_class"], r["seed"]) == (n, seed)), None)
             for variant in settings.variants:
                 if any((r["per_class"], r["seed"], r["variant"]) == (n, seed, variant) for r in rows):
                     continue
                 if real_only is None:
                     real_only = real_only_accuracy(train, judges, settings, seed)
-                model, seconds = run_variant(train, variant, settings, seed, work / f"n{n}-seed{seed}" / variant)
+                model, seconds = run_variant(train, rest, variant, settings, seed, work / f"n{n}-seed{seed}" / variant)
                 metrics = score(model, train, judges, settings, seed)
                 if seed == 0:
                     grid_labels = torch.arange(model.num_classes).repeat_interleave(10)

@@ -260,8 +260,6 @@ class AEObjective(Objective):
     Unlabelled images join the batch: the loss is the same for them (it never reads a label).
     """
 
-    uses_unlabelled = True
-
     def __init__(self, model: Autoencoder, precision: UpdateRunner):
         super().__init__(model, precision)
         cfg = model.config

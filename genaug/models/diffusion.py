@@ -343,8 +343,6 @@ class DiffusionObjective(Objective):
     null class with probability ``label_dropout``; one Adam optimiser; the EMA follows every step. Unlabelled
     images join the batch under the null class."""
 
-    uses_unlabelled = True
-
     def __init__(self, model: Diffusion, precision: UpdateRunner):
         super().__init__(model, precision)
         cfg = model.config

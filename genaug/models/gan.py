@@ -4,6 +4,12 @@ Generator with class-conditional batch norm; projection discriminator with spect
 DiffAugment on real and fake images in every step; an EMA copy of the generator is used for sampling.
 Small-data options (``CGANConfig``; their pieces in ``genaug.models.gan_small_data``): adaptive discriminator
 augmentation (ADA), LeCam regularisation and a discriminator width chosen from the number of training images.
+
+Unlabelled images (``genaug.fit(..., unlabelled=...)``) enter through the projection discriminator's unconditional
+term: its score is a realism term plus a class projection, and the realism term alone is trained with the same
+hinge loss to call unlabelled images real and the fakes fake, while the generator also raises it on its fakes
+(``CGANConfig.unlabelled_weight``). So the unlabelled images teach what real images look like; labels still come
+from the labelled ones only. No extra weights: labelled-only runs keep their checkpoints and numbers.
 """
 
 from __future__ import annotations
@@ -71,6 +77,8 @@ class CGANConfig:
     # small training set and the fakes (the authors' one-sided form of the penalty)
     lecam_weight: float = 0.0  # weight of the penalty in D's loss (the paper: 0.3 with DiffAugment); 0 disables it
     lecam_decay: float = 0.99  # EMA decay of the anchors (the paper's 0.99)
+    unlabelled_weight: float = 1.0  # with unlabelled images only: weight of the unconditional real/fake terms they
+    # enter through, in D's loss and in G's
 
     def __post_init__(self) -> None:
         # sizes are stored as checked (a numpy int becomes an int): the config is saved as JSON with the weights
@@ -83,7 +91,7 @@ class CGANConfig:
         for name in ("lr_generator", "lr_discriminator"):
             check_number(name, getattr(self, name), minimum=0, min_inclusive=False)
         check_number("ema_decay", self.ema_decay, minimum=0, maximum=1, note="0 disables averaging")
-        for name in ("mismatch_weight", "classifier_weight"):
+        for name in ("mismatch_weight", "classifier_weight", "unlabelled_weight"):
             check_number(name, getattr(self, name), minimum=0)
         self.betas = check_betas(self.betas)
         if self.ada_target is not None:
@@ -125,8 +133,12 @@ class ProjectionDiscriminator(nn.Module):
     def features(self, images: torch.Tensor) -> torch.Tensor:
         return self.trunk(images).sum(dim=(2, 3))  # N x C
 
+    def realism(self, features: torch.Tensor) -> torch.Tensor:
+        """The unconditional term of the score (N): how real the images look, whatever their class."""
+        return self.linear(features).squeeze(1)
+
     def score(self, features: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-        return self.linear(features).squeeze(1) + (self.embed(labels) * features).sum(dim=1)  # N
+        return self.realism(features) + (self.embed(labels) * features).sum(dim=1)  # N
 
     def forward(self, images: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
         return self.score(self.features(images), labels)
@@ -264,6 +276,9 @@ class CGANObjective(Objective):
     which makes the generator follow its label much sooner on small data. An auxiliary classifier on D's features,
     trained on real images only, adds a class loss to the generator's step (``classifier_weight``).
 
+    Unlabelled images get the unconditional hinge terms of the module docstring; ADA's
+    signal and the class losses still read the labelled images only.
+
     ADA's probability and LeCam's anchors (``CGANConfig``) live in the discriminator optimiser's param group
     (``state``): the Trainer saves and restores optimiser state dicts, so they survive a resume exactly, as a
     learning-rate scheduler's values do.
@@ -329,8 +344,11 @@ class CGANObjective(Objective):
             state[key] = mean if anchor is None else decay * anchor.to(mean.device) + (1 - decay) * mean
         return lecam_penalty(real_logits, fake_logits, state["lecam_real"], state["lecam_fake"])
 
-    def train_step(self, images: torch.Tensor, labels: torch.Tensor) -> dict[str, torch.Tensor]:
+    def train_step(
+        self, images: torch.Tensor, labels: torch.Tensor, unlabelled: torch.Tensor | None = None
+    ) -> dict[str, torch.Tensor]:
         model: CGAN = self.model
+        unlabelled_weight = model.config.unlabelled_weight if unlabelled is not None else 0.0
         n = images.shape[0]
         fake_labels = labels  # condition fakes on the batch's label distribution
         p = self.augment_p  # one probability for both of this step's updates
@@ -341,8 +359,16 @@ class CGANObjective(Objective):
                 fake = model.generate(z, fake_labels, use_ema=False)
             real_features = model.discriminator.features(diff_augment(images, self.policy, p))
             d_real = model.discriminator.score(real_features, labels)
-            d_fake = model.discriminator(diff_augment(fake, self.policy, p), fake_labels)
+            fake_features = model.discriminator.features(diff_augment(fake, self.policy, p))
+            d_fake = model.discriminator.score(fake_features, fake_labels)
             d_loss = hinge_discriminator_loss(d_real.float(), d_fake.float())
+            if unlabelled_weight > 0:
+                unlabelled_features = model.discriminator.features(diff_augment(unlabelled, self.policy, p))
+                extra["d_unlabelled"] = hinge_discriminator_loss(
+                    model.discriminator.realism(unlabelled_features).float(),
+                    model.discriminator.realism(fake_features).float(),
+                )
+                d_loss = d_loss + unlabelled_weight * extra["d_unlabelled"]
             if model.num_classes > 1 and model.config.mismatch_weight > 0:
                 wrong = mismatched_labels(labels, model.num_classes)
                 d_wrong = model.discriminator.score(real_features, wrong).float()
@@ -364,6 +390,9 @@ class CGANObjective(Objective):
             fake = model.generate(z, fake_labels, use_ema=False)
             fake_features = model.discriminator.features(diff_augment(fake, self.policy, p))
             g_loss = hinge_generator_loss(model.discriminator.score(fake_features, fake_labels).float())
+            if unlabelled_weight > 0:
+                realism = model.discriminator.realism(fake_features).float()
+                g_loss = g_loss + unlabelled_weight * hinge_generator_loss(realism)
             if self.classifies:
                 class_logits = model.discriminator.classifier(fake_features).float()
                 g_loss = g_loss + model.config.classifier_weight * F.cross_entropy(class_logits, fake_labels)

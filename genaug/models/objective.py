@@ -44,11 +44,9 @@ class UpdateRunner(Protocol):
 class Objective:
     """Base class. A family's objective owns its optimisers; the Trainer owns the loop around it.
 
-    A family that learns from unlabelled images too sets ``uses_unlabelled`` and takes them in ``train_step``;
-    the Trainer refuses unlabelled images for the others (``genaug.fit(..., unlabelled=...)``).
+    Every family learns from unlabelled images too (``genaug.fit(..., unlabelled=...)``): ``train_step`` takes
+    them beside the labelled batch, and the family's module docstring says how it uses them.
     """
-
-    uses_unlabelled: bool = False  # train_step takes ``unlabelled`` images besides the labelled batch
 
     def __init__(self, model: GenerativeModel, precision: UpdateRunner):
         self.model = model
@@ -68,8 +66,8 @@ class Objective:
     ) -> dict[str, torch.Tensor]:
         """One update on a batch (images float N x C x H x W in [0, 1], labels int64 N, both on the device).
 
-        ``unlabelled``: a batch of images without labels (float M x C x H x W, on the device), passed only to an
-        objective that ``uses_unlabelled``, and only when the run has unlabelled images. Returns detached scalar
+        ``unlabelled``: a batch of images without labels (float M x C x H x W, on the device), passed only when
+        the run has unlabelled images. Returns detached scalar
         losses by name (logged, and checked for NaN/inf).
         """
         raise NotImplementedError

@@ -244,8 +244,6 @@ class CVAEObjective(Objective):
     over the labelled and the unlabelled images alike.
     """
 
-    uses_unlabelled = True
-
     def __init__(self, model: CVAE, precision: UpdateRunner):
         super().__init__(model, precision)
         cfg = model.config

@@ -11,7 +11,6 @@ from genaug.models.base import GenerativeModel
 from genaug.models.registry import get_family
 from genaug.train.config import TrainerConfig
 from genaug.train.trainer import Trainer
-from genaug.train.unlabelled import require_unlabelled_support
 
 
 def fit(
@@ -36,15 +35,12 @@ def fit(
     or an ImageSet); ``image_size``/``channels`` set the working size and channel count. ``unlabelled``: more
     images without labels, in any form ``data`` may take; they are brought to ``data``'s size and channel count
     (load's rules), and the family learns from them too (its docstring says how; Trainer says how batches mix
-    them); labels on them are ignored with a warning, an empty set trains on ``data`` alone with a warning, and a
-    family that cannot use them raises a ValueError naming those that can. ``steps`` and ``seed``
-    default to TrainerConfig's. ``options`` are trainer settings (``batch_size``, ``device``, ``resume``, ...
-    see TrainerConfig) or the family's hyper-parameters (e.g. ``latent_dim``); an unknown name raises a
-    ValueError listing both.
+    them); labels on them are ignored with a warning, and an empty set trains on ``data`` alone with a warning.
+    ``steps`` and ``seed`` default to TrainerConfig's. ``options`` are trainer settings (``batch_size``,
+    ``device``, ``resume``, ... see TrainerConfig) or the family's hyper-parameters (e.g. ``latent_dim``); an
+    unknown name raises a ValueError listing both.
     """
     spec = get_family(family)
-    if unlabelled is not None:  # before any image is read
-        require_unlabelled_support(spec)
     trainer_keys = {f.name for f in dataclasses.fields(TrainerConfig)}
     model_keys = {f.name for f in dataclasses.fields(spec.config_class)}
     unknown = sorted(set(options) - trainer_keys - model_keys)

@@ -34,7 +34,6 @@ from genaug.train.metrics_log import METRICS_FILE, MetricsLog
 from genaug.train.precision import Precision
 from genaug.train.resume_checks import check_resumable
 from genaug.train.resume_state import TRAIN_STATE_FILE, load_training_state, save_training_state
-from genaug.train.unlabelled import require_unlabelled_support
 
 if TYPE_CHECKING:
     from genaug.data import ImageSet
@@ -56,7 +55,7 @@ class Trainer:
     into ``out`` fails at once with DirectoryBusyError. ``resume`` refuses a run with another model, seed or
     training data (genaug.train.resume_checks).
 
-    Unlabelled images (``unlabelled`` of ``fit``; families whose objective ``uses_unlabelled``): every step
+    Unlabelled images (``unlabelled`` of ``fit``; every family learns from them, its docstring says how): every step
     draws ``batch_size`` labelled images and as many unlabelled ones, each set with replacement from its own
     generator (seeded from ``seed``), and hands both to the objective; the run's record counts both sets. The
     labelled set alone is the reference (the ae's class densities, "auto" settings, sample grids).
@@ -72,11 +71,10 @@ class Trainer:
 
         ``unlabelled``: images without labels, as anything ``genaug.data.load`` accepts; they are brought to
         ``data``'s image shape with load's rules (genaug.data.unlabelled: labels on them are ignored, an empty set
-        trains on ``data`` alone, each with a DataWarning). A family that cannot use them raises ValueError.
+        trains on ``data`` alone, each with a DataWarning).
         Under ``torchrun`` every process runs this; they train one model together (see genaug.train.distributed).
         """
         if unlabelled is not None:
-            require_unlabelled_support(family_of_config(model_config))
             unlabelled = load_unlabelled(unlabelled, data)
         threads = torch.get_num_threads()
         if self.config.num_threads:
@@ -178,7 +176,7 @@ class Trainer:
                 images, labels = take("batches", len(data))
                 if unlabelled is None:
                     losses = objective.train_step(images, labels)
-                else:  # only objectives that use unlabelled images take the argument
+                else:
                     losses = objective.train_step(
                         images, labels, unlabelled=take("unlabelled_batches", len(unlabelled))[0]
                     )

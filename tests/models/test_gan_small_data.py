@@ -192,6 +192,7 @@ def test_a_cgan_fit_on_classes_too_small_fails_before_training_naming_them(digit
         ("ada_ramp_images", 0.5, r"ada_ramp_images must be an int >= 1, got 0.5"),
         ("lecam_weight", -0.1, r"lecam_weight must be a finite number >= 0 .*got -0.1"),
         ("lecam_decay", 1.0, r"lecam_decay must be a number in \[0, 1\), got 1.0"),
+        ("unlabelled_weight", -1, r"unlabelled_weight must be a finite number >= 0, got -1"),
         ("discriminator_width", "wide", r"discriminator_width must be an int >= 1 \(or 'auto'\), got 'wide'"),
         ("discriminator_width", 0, r"discriminator_width must be an int >= 1 \(or 'auto'\), got 0"),
     ],

@@ -1,5 +1,5 @@
 """Training on labelled and unlabelled images: what each family does with the unlabelled ones, the run's record,
-resume and determinism, and bad input (a family that cannot use them, labels on them, an empty set, other sizes)."""
+resume and determinism, and bad input (labels on them, an empty set, other sizes, an unreadable source)."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from genaug.train import Trainer, TrainerConfig
 from genaug.train.precision import Precision
 from tests.train.tiny import TINY, tiny_config
 
-FAMILIES = ("ae", "cvae", "diffusion")  # the families that learn from unlabelled images
+FAMILIES = ("ae", "cvae", "cgan", "diffusion")  # every family learns from unlabelled images
 
 
 def run(data, out, family="ae", unlabelled=None, **trainer_kwargs):
@@ -125,13 +125,35 @@ def test_the_diffusion_trains_unlabelled_images_as_the_null_class(digits16):
     assert seen[0].tolist() == labels.tolist() + [10, 10, 10]  # class 10: the null class of guidance
 
 
-def test_the_cgan_refuses_unlabelled_images_before_reading_them(split, tmp_path):
-    message = r"the cgan does not use unlabelled images yet; use family='ae', 'cvae' or 'diffusion'"
-    with pytest.raises(ValueError, match=message):
-        genaug.fit(split[0], family="cgan", unlabelled="/no/such/folder", out=tmp_path / "fit")
-    with pytest.raises(ValueError, match=message):
-        run(split[0], tmp_path / "trainer", "cgan", unlabelled=split[1])
-    assert not (tmp_path / "fit").exists() and not (tmp_path / "trainer").exists()
+def test_the_cgan_learns_from_unlabelled_images_that_they_look_real(digits16, tmp_path):
+    """Labelled: digits 0-4 only; unlabelled: digits 5-9. Trained on both, the discriminator's unconditional
+    (realism) term scores 5-9 as real, far above the same run without them and above uniform noise."""
+    low = digits16.labels < 5
+    labelled = ImageSet(digits16.images[low], digits16.labels[low], digits16.classes[:5])
+    unlabelled = digits16.images[~low]
+    settings = {"steps": 60, "batch_size": 32, "checkpoint_every": 60}
+    with_them = run(labelled, tmp_path / "with", "cgan", unlabelled=unlabelled, **settings)
+    without = run(labelled, tmp_path / "without", "cgan", **settings)
+
+    def realism(model, images):
+        with torch.no_grad():
+            return float(model.discriminator.realism(model.discriminator.features(images)).mean())
+
+    five_to_nine = unlabelled.float() / 255
+    noise = torch.rand(len(five_to_nine), 1, 16, 16, generator=torch.Generator().manual_seed(0))
+    assert realism(with_them, five_to_nine) > realism(without, five_to_nine) + 0.5
+    assert realism(with_them, five_to_nine) > realism(with_them, noise) + 0.5
+
+
+def test_the_cgan_logs_its_unlabelled_term_and_its_weight_switches_it_off(split, tmp_path):
+    run(split[0], tmp_path / "with", "cgan", unlabelled=split[1], steps=2)
+    with open(tmp_path / "with" / "metrics.csv") as f:
+        logged = float(list(csv.DictReader(f))[-1]["d_unlabelled"])
+    assert math.isfinite(logged) and logged >= 0  # a hinge loss
+    weights_off = Trainer(
+        TrainerConfig(steps=2, batch_size=16, progress=False, tensorboard=False), tmp_path / "off"
+    ).fit(split[0], tiny_config("cgan", unlabelled_weight=0.0), split[1])
+    assert_same_weights(weights_off, run(split[0], tmp_path / "labelled", "cgan", steps=2))
 
 
 def test_labels_on_the_unlabelled_set_are_ignored_with_a_warning(split, digits16, tmp_path):

@@ -13,7 +13,8 @@ from genaug.errors import DataError
 # discriminator_width="auto": SMALL_DATA_WIDTH below SMALL_DATA_IMAGES training images, else LARGE_DATA_WIDTH (the
 # default, which reached 90.5% label fidelity on 2,500 MNIST images: benchmarks/results/train_quality.md). A
 # discriminator that memorises its few real images is what collapses small-data GANs (Karras et al. 2020; Tseng et
-# al. 2021); a lighter one has less capacity to. Not measured yet: benchmarks/gan_small_data.py compares them.
+# al. 2021); a lighter one has less capacity to. benchmarks/small_data.py compares them (cgan_small_data.md:
+# no help at 10 images per class).
 SMALL_DATA_IMAGES = 1000
 SMALL_DATA_WIDTH = 16
 LARGE_DATA_WIDTH = 32

@@ -1,10 +1,11 @@
-"""The cgan on small data (issue 19): which of adaptive discriminator augmentation (ADA), LeCam regularisation and
-a discriminator sized to the data help, on MNIST-5k subsets of N images per class, chosen on a validation split.
+"""Generators on small data (issues 19 and 20): a family's targets on MNIST-5k subsets of N images per class, and
+which of its variants (Hydra overrides of its shipped recipe; for the cgan: adaptive discriminator augmentation
+(ADA), LeCam regularisation, a discriminator sized to the data) help, chosen on a validation split.
 
 Protocol: MNIST-5k is split (stratified, seed 0) into a reference split (40%), a pool (30%) and a validation split
 (30%). A reference CNN (``genaug.metrics``) and an RBF-SVM on raw pixels train on the reference split only. For
-each N and seed, N images per class are drawn from the pool; every variant's cgan trains on them (the shipped
-``model=cgan`` recipe plus the variant's overrides) and is scored against the validation split, which no
+each N and seed, N images per class are drawn from the pool; every variant's generator trains on them (the family's
+shipped ``model=<family>`` recipe plus the variant's overrides) and is scored against the validation split, which no
 generator and no judge saw (variant +unlabelled also trains on the rest of the pool, labels hidden):
 
 - label fidelity: share of samples the reference CNN, and independently the SVM, assigns the class they were
@@ -13,14 +14,17 @@ generator and no judge saw (variant +unlabelled also trains on the rest of the p
 - synthetic-only / real-only: accuracy of a small CNN trained on synthetic images only, over one trained on the
   N real images per class, both tested on the validation split.
 
-    python -m benchmarks.gan_small_data                           # N = 10, 20, 100; seeds 0-2; every variant
-    python -m benchmarks.gan_small_data per_class=10 seeds=1 variants=baseline,+ada steps=200
+    python -m benchmarks.small_data                     # cgan: its target budgets, seeds 0-2, every variant
+    python -m benchmarks.small_data family=diffusion per_class=20 seeds=3
+    python -m benchmarks.small_data per_class=10 seeds=1 variants=baseline,+ada steps=200
 
 Cost: a cgan run of the recipe's 3,000 steps took about 10 minutes on 2 cores (train_quality.md), and scoring adds
-about a minute, so all 63 runs take about 12 hours there; ``steps=``, ``variants=`` and ``per_class=`` cut it.
+about a minute, so the cgan's 96 runs take about 16 hours there; ``steps=``, ``variants=`` and ``per_class=`` cut it.
 
-Writes benchmarks/results/gan_small_data.{md,json} (``report=<name>``: <name>.{md,json}) after every run, and a
-sample grid per N and variant (seed 0) in benchmarks/results/gan_small_data/; a rerun with the same settings resumes.
+Writes benchmarks/results/<family>_small_data.{md,json} (``report=<name>``: <name>.{md,json}) after every run, and
+a sample grid per N and variant (seed 0) in benchmarks/results/<report>/; a rerun with the same settings resumes.
+(The cgan's first grid ran as ``python -m benchmarks.gan_small_data``, this module's name before the diffusion
+family joined it.)
 """
 
 from __future__ import annotations
@@ -46,54 +50,84 @@ from genaug.metrics import accuracy, generator_quality, train_classifier
 from genaug.models.base import GenerativeModel
 from genaug.train import Trainer
 
-# variant name -> Hydra overrides of the cgan recipe; the first is the baseline (the recipe as shipped)
-VARIANTS: dict[str, list[str]] = {
-    "baseline": [],
-    "+ada": ["model.ada_target=0.6"],
-    "+ada from p=1": ["model.ada_target=0.6", "model.ada_start_p=1.0"],
-    "+lecam": ["model.lecam_weight=0.3"],
-    "+ada+lecam": ["model.ada_target=0.6", "model.lecam_weight=0.3"],
-    "+auto width": ["model.discriminator_width=auto"],
-    "+ada+lecam+auto width": ["model.ada_target=0.6", "model.lecam_weight=0.3", "model.discriminator_width=auto"],
-    "+unlabelled": [],
+# family -> variant name -> Hydra overrides of the family's recipe; the first is the baseline (the recipe as shipped)
+VARIANTS: dict[str, dict[str, list[str]]] = {
+    "cgan": {
+        "baseline": [],
+        "+ada": ["model.ada_target=0.6"],
+        "+ada from p=1": ["model.ada_target=0.6", "model.ada_start_p=1.0"],
+        "+lecam": ["model.lecam_weight=0.3"],
+        "+ada+lecam": ["model.ada_target=0.6", "model.lecam_weight=0.3"],
+        "+auto width": ["model.discriminator_width=auto"],
+        "+ada+lecam+auto width": ["model.ada_target=0.6", "model.lecam_weight=0.3", "model.discriminator_width=auto"],
+        "+unlabelled": [],
+    },
+    "diffusion": {"baseline": [], "+unlabelled": []},
 }
 # variants that also train on the rest of the pool, labels hidden, as unlabelled images (issue 22)
 UNLABELLED_VARIANTS = {"+unlabelled"}
-# The issue's targets per N: label fidelity, recall, synthetic-only / real-only, train time (s, 2 cores); and the
-# memorised fraction must stay <= MEMORISED_TARGET at every N
-TARGETS = {
-    10: (0.85, 0.30, 0.85, 300),
-    20: (0.90, 0.35, 0.90, 300),
-    100: (0.95, 0.45, 0.93, 480),
-    500: (0.97, 0.55, 0.95, 720),
+
+
+@dataclass(frozen=True)
+class Target:
+    """An issue's targets at one N: each is a floor but the memorised fraction and the train time (s, 2 cores)."""
+
+    label_fidelity: float
+    recall: float
+    synthetic_over_real: float
+    memorised_fraction: float
+    train_s: float
+
+
+# family -> N per class -> the issue's targets (issue 19: cgan, issue 20: diffusion); their Ns are the default budgets
+TARGETS: dict[str, dict[int, Target]] = {
+    "cgan": {
+        10: Target(0.85, 0.30, 0.85, 0.10, 300),
+        20: Target(0.90, 0.35, 0.90, 0.10, 300),
+        100: Target(0.95, 0.45, 0.93, 0.10, 480),
+        500: Target(0.97, 0.55, 0.95, 0.10, 720),
+    },
+    "diffusion": {
+        20: Target(0.95, 0.40, 0.93, 0.15, 480),
+        100: Target(0.97, 0.50, 0.96, 0.10, 720),
+        500: Target(0.98, 0.60, 0.97, 0.10, 1200),
+    },
 }
-MEMORISED_TARGET = 0.10
 METRICS = ("label_fidelity", "svm_label_fidelity", "recall", "synthetic_over_real", "memorised_fraction", "train_s")
 
 
 @dataclass
 class Settings:
-    per_class: list[int] = field(default_factory=lambda: [10, 20, 100])
+    family: str = "cgan"
+    per_class: list[int] = field(default_factory=list)  # empty: the budgets of the family's targets
     seeds: int = 3
-    variants: list[str] = field(default_factory=lambda: list(VARIANTS))
+    variants: list[str] = field(default_factory=list)  # empty: every variant of the family
     steps: int | None = None  # trainer steps (None: the trainer recipe's)
     samples_per_class: int = 150  # synthetic images per class scored for fidelity, recall and memorisation
     synthetic_train_per_class: int = 500  # synthetic images per class the synthetic-only classifier trains on
     classifier_steps: int = 1500  # steps of the reference CNN and of the downstream classifiers
     svm_c: float = 10.0  # the RBF-SVM's C (gamma "scale"); fixed, never tuned on the validation split
-    report: str = "gan_small_data"  # writes benchmarks/results/<report>.{md,json}
+    report: str = ""  # writes benchmarks/results/<report>.{md,json}; empty: <family>_small_data
 
     @classmethod
     def from_argv(cls, argv: list[str]) -> Settings:
         options = dict(arg.split("=", 1) for arg in argv)
-        settings = cls(report=options.pop("report", cls.report))
+        family = options.pop("family", cls.family)
+        if family not in VARIANTS:
+            raise ValueError(f"unknown family {family!r}; this benchmark knows {sorted(VARIANTS)}")
+        settings = cls(
+            family=family,
+            per_class=sorted(TARGETS[family]),
+            variants=list(VARIANTS[family]),
+            report=options.pop("report", f"{family}_small_data"),
+        )
         if "per_class" in options:
             settings.per_class = [int(n) for n in options.pop("per_class").split(",")]
         if "variants" in options:
             settings.variants = options.pop("variants").split(",")
-        unknown = sorted(set(settings.variants) - set(VARIANTS))
+        unknown = sorted(set(settings.variants) - set(VARIANTS[family]))
         if unknown:
-            raise ValueError(f"unknown variant(s) {unknown}; valid: {list(VARIANTS)}")
+            raise ValueError(f"unknown variant(s) {unknown} of {family}; valid: {list(VARIANTS[family])}")
         for name in ("seeds", "steps", "samples_per_class", "synthetic_train_per_class", "classifier_steps"):
             if name in options:
                 setattr(settings, name, int(options.pop(name)))
@@ -164,12 +198,12 @@ def score(model: GenerativeModel, train: ImageSet, judges: Judges, settings: Set
 def run_variant(
     train: ImageSet, unlabelled: ImageSet, variant: str, settings: Settings, seed: int, work: Path
 ) -> tuple[GenerativeModel, float]:
-    """Train one variant's cgan on ``train`` (and ``unlabelled``'s images, if the variant uses them); the model
+    """Train one variant's generator on ``train`` (and ``unlabelled``'s images, if the variant uses them); the model
     and the wall time of its training."""
-    overrides = [*VARIANTS[variant], f"trainer.seed={seed}"]
+    overrides = [*VARIANTS[settings.family][variant], f"trainer.seed={seed}"]
     if settings.steps is not None:
         overrides.append(f"trainer.steps={settings.steps}")
-    model_config, trainer_config = default_recipe("cgan", overrides)
+    model_config, trainer_config = default_recipe(settings.family, overrides)
     trainer_config.progress, trainer_config.tensorboard, trainer_config.overwrite = False, False, True
     trainer_config.sample_every = trainer_config.checkpoint_every = 10**9  # one grid and checkpoint, at the end
     start = time.perf_counter()
@@ -178,9 +212,10 @@ def run_variant(
     return model, time.perf_counter() - start
 
 
-def describe(variant: str) -> str:
+def describe(family: str, variant: str) -> str:
     """What a variant changes: its Hydra overrides, and the unlabelled images it adds."""
-    parts = [f"`{' '.join(VARIANTS[variant])}`"] if VARIANTS[variant] else []
+    overrides = VARIANTS[family][variant]
+    parts = [f"`{' '.join(overrides)}`"] if overrides else []
     if variant in UNLABELLED_VARIANTS:
         parts.append("the rest of the pool as unlabelled images")
     return " + ".join(parts) or "none"
@@ -207,12 +242,11 @@ def markdown(rows: list[dict[str, Any]], command: str, machine: str, settings: S
     ]
     chosen = []
     for n in settings.per_class:
-        target = TARGETS.get(n)
+        target = TARGETS[settings.family].get(n)
         if target is not None:
-            fidelity, recall, ratio, seconds = target
             lines.append(
-                f"| {n} | *target* | | ≥ {fidelity:.0%} | | ≥ {recall:.0%} | ≥ {ratio:.0%} "
-                f"| ≤ {MEMORISED_TARGET:.0%} | ≤ {seconds} |"
+                f"| {n} | *target* | | ≥ {target.label_fidelity:.0%} | | ≥ {target.recall:.0%} "
+                f"| ≥ {target.synthetic_over_real:.0%} | ≤ {target.memorised_fraction:.0%} | ≤ {target.train_s:.0f} |"
             )
         for variant in settings.variants:
             done = rows_of(rows, n, variant)
@@ -229,8 +263,9 @@ def markdown(rows: list[dict[str, Any]], command: str, machine: str, settings: S
         f"Command: `{command}`  \nMachine: {machine}  \n"
         f"Judges (trained on the reference split): reference CNN {own['reference_cnn']:.1%}, RBF-SVM on pixels "
         f"{own['svm']:.1%} accuracy on the validation split. Every metric is measured on the validation split, never "
-        "on a test split; mean ± 95% CI over seeds. Variants (Hydra overrides of the shipped cgan recipe): "
-        + "; ".join(f"{name}: {describe(name)}" for name in settings.variants)
+        f"on a test split; mean ± 95% CI over seeds. Variants (Hydra overrides of the shipped {settings.family} "
+        "recipe): "
+        + "; ".join(f"{name}: {describe(settings.family, name)}" for name in settings.variants)
         + "\n\n"
         + "\n".join(lines)
         + "\n\nChosen on the validation split (best mean synthetic-only / real-only over all seeds): "
@@ -241,7 +276,7 @@ def markdown(rows: list[dict[str, Any]], command: str, machine: str, settings: S
 
 def main(argv: list[str]) -> None:
     settings = Settings.from_argv(argv)
-    command = "python -m benchmarks.gan_small_data " + " ".join(argv)
+    command = "python -m benchmarks.small_data " + " ".join(argv)
     machine = describe_machine()
     work = RESULTS / f"{settings.report}_runs"
     grids = RESULTS / settings.report

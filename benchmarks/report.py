@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -29,11 +30,17 @@ def write_report(name: str, report: dict[str, Any], markdown: str) -> None:
     atomic_write_text(RESULTS / f"{name}.md", markdown)
 
 
-def previous_rows(name: str, settings: Any) -> list[dict[str, Any]]:
+def previous_rows(name: str, settings: Any, selectors: Sequence[str] = ()) -> list[dict[str, Any]]:
     """The rows an earlier run of benchmark ``name`` with the same ``settings`` (a dataclass) left; a run with
-    other settings starts afresh."""
+    other settings starts afresh. ``selectors``: settings that only choose which rows run (budgets, seeds, ...),
+    not what a row measures; they may differ, so a rerun with more of them keeps the rows already measured."""
+
+    def measuring(values: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in values.items() if k not in selectors}
+
     previous = previous_report(name)
-    return previous.get("rows", []) if previous.get("settings") == dataclasses.asdict(settings) else []
+    same = measuring(previous.get("settings", {})) == measuring(dataclasses.asdict(settings))
+    return previous.get("rows", []) if "settings" in previous and same else []
 
 
 def write_rows(name: str, rows: list[dict[str, Any]], command: str, machine: str, settings: Any, markdown: str) -> None:

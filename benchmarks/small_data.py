@@ -22,7 +22,8 @@ Cost: a cgan run of the recipe's 3,000 steps took about 10 minutes on 2 cores (t
 about a minute, so the cgan's 96 runs take about 16 hours there; ``steps=``, ``variants=`` and ``per_class=`` cut it.
 
 Writes benchmarks/results/<family>_small_data.{md,json} (``report=<name>``: <name>.{md,json}) after every run, and
-a sample grid per N and variant (seed 0) in benchmarks/results/<report>/; a rerun with the same settings resumes.
+a sample grid per N and variant (seed 0) in benchmarks/results/<report>/; a rerun resumes, and one with more budgets,
+seeds or variants (the other settings the same) keeps the rows already measured.
 (The cgan's first grid ran as ``python -m benchmarks.gan_small_data``, this module's name before the diffusion
 family joined it.)
 """
@@ -229,9 +230,9 @@ def cell(values: list[float], percent: bool = True) -> str:
     return f"{mean * scale:.1f}{ci}"
 
 
-def rows_of(rows: list[dict[str, Any]], n: int, variant: str) -> list[dict[str, Any]]:
-    """The rows of one N and variant, one per seed done."""
-    return [r for r in rows if r["per_class"] == n and r["variant"] == variant]
+def rows_of(rows: list[dict[str, Any]], n: int, variant: str, seeds: int) -> list[dict[str, Any]]:
+    """The rows of one N and variant, one per seed done of the first ``seeds`` (a report may hold more)."""
+    return [r for r in rows if r["per_class"] == n and r["variant"] == variant and r["seed"] < seeds]
 
 
 def markdown(rows: list[dict[str, Any]], command: str, machine: str, settings: Settings, own: dict) -> str:
@@ -249,13 +250,14 @@ def markdown(rows: list[dict[str, Any]], command: str, machine: str, settings: S
                 f"| ≥ {target.synthetic_over_real:.0%} | ≤ {target.memorised_fraction:.0%} | ≤ {target.train_s:.0f} |"
             )
         for variant in settings.variants:
-            done = rows_of(rows, n, variant)
+            done = rows_of(rows, n, variant, settings.seeds)
             if not done:
                 continue
             values = {m: [r[m] for r in done] for m in METRICS}
             cells = [cell(values[m], percent=m != "train_s") for m in METRICS]
             lines.append(f"| {n} | {variant} | {len(done)} | " + " | ".join(cells) + " |")
-        finished = {v: rows_of(rows, n, v) for v in settings.variants if len(rows_of(rows, n, v)) == settings.seeds}
+        done_by_variant = {v: rows_of(rows, n, v, settings.seeds) for v in settings.variants}
+        finished = {v: done for v, done in done_by_variant.items() if len(done) == settings.seeds}
         if finished:  # the choice: the best mean synthetic-only / real-only ratio, what a downstream user gets
             best = max(finished, key=lambda v: mean_ci([r["synthetic_over_real"] for r in finished[v]])[0])
             chosen.append(f"N = {n}: **{best}**")
@@ -281,7 +283,7 @@ def main(argv: list[str]) -> None:
     work = RESULTS / f"{settings.report}_runs"
     grids = RESULTS / settings.report
     grids.mkdir(parents=True, exist_ok=True)
-    rows = previous_rows(settings.report, settings)
+    rows = previous_rows(settings.report, settings, selectors=("per_class", "seeds", "variants", "report"))
     start = time.perf_counter()
     judges, pool, own = train_judges(settings)
     print(f"judges: {own} ({time.perf_counter() - start:.0f} s)", flush=True)

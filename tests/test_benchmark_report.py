@@ -27,3 +27,16 @@ def test_rows_resume_only_under_the_same_settings(tmp_path, monkeypatch):
     assert written["settings"] == {"seed": 0} and written["command"] == "python -m benchmarks.probe"
     assert report.previous_rows("probe", Settings(0)) == [{"accuracy": 0.9}]
     assert report.previous_rows("probe", Settings(1)) == []
+
+
+def test_rows_are_kept_when_only_the_selection_of_rows_grows(tmp_path, monkeypatch):
+    @dataclasses.dataclass
+    class Settings:
+        seeds: int
+        steps: int
+
+    monkeypatch.setattr(report, "RESULTS", tmp_path)
+    report.write_rows("grid", [{"seed": 0}], "python -m benchmarks.grid", "2 cores", Settings(1, 600), "|\n")
+    assert report.previous_rows("grid", Settings(3, 600), selectors=("seeds",)) == [{"seed": 0}]
+    assert report.previous_rows("grid", Settings(3, 600)) == []  # without selectors every setting must match
+    assert report.previous_rows("grid", Settings(3, 900), selectors=("seeds",)) == []  # steps change what is measured

@@ -30,7 +30,7 @@ import genaug
 from benchmarks.augment_speed import trained_model
 from benchmarks.report import write_report
 from benchmarks.small_data import Settings as JudgeSettings
-from benchmarks.small_data import pixels, train_judges
+from benchmarks.small_data import svm_label_fidelity, train_judges
 from genaug.augment import BatchAugment
 from genaug.bench.machine import describe_machine
 from genaug.metrics import predict
@@ -69,12 +69,11 @@ def steps_quality(checkpoint: str) -> list[dict[str, Any]]:
         start = time.perf_counter()
         samples = model.sample(len(labels), labels=labels, seed=0, steps=steps).cpu()
         seconds = time.perf_counter() - start
-        svm_labels = torch.as_tensor(judges.svm.predict(pixels(samples)))
         rows.append(
             {
                 "steps": steps,
                 "label_fidelity": round(float((predict(judges.cnn, samples) == labels).float().mean()), 4),
-                "svm_label_fidelity": round(float((svm_labels == labels).float().mean()), 4),
+                "svm_label_fidelity": round(svm_label_fidelity(judges.svm, samples, labels), 4),
                 "images_per_s": round(len(labels) / seconds, 1),
             }
         )

@@ -154,6 +154,11 @@ def pixels(images: torch.Tensor) -> Any:
     return x.flatten(1).cpu().numpy()
 
 
+def svm_label_fidelity(svm: SVC, samples: torch.Tensor, labels: torch.Tensor) -> float:
+    """Share of ``samples`` the SVM assigns the class they were conditioned on (``labels``)."""
+    return float((torch.as_tensor(svm.predict(pixels(samples))) == labels).float().mean())
+
+
 def train_judges(settings: Settings) -> tuple[Judges, ImageSet, dict[str, float]]:
     """The judges, the pool subsets are drawn from, and the judges' own validation accuracies."""
     data = load("mnist5k")
@@ -182,13 +187,12 @@ def score(model: GenerativeModel, train: ImageSet, judges: Judges, settings: Set
     labels = torch.arange(model.num_classes).repeat_interleave(settings.samples_per_class)
     samples = model.sample(len(labels), labels=labels, seed=1000 + seed).cpu()
     quality = generator_quality(judges.cnn, train.images, judges.validation.images, samples, labels, seed=seed)
-    svm_labels = torch.as_tensor(judges.svm.predict(pixels(samples)))
     train_labels = torch.arange(model.num_classes).repeat_interleave(settings.synthetic_train_per_class)
     synthetic = model.sample(len(train_labels), labels=train_labels, seed=2000 + seed).cpu()
     net = train_classifier(synthetic, train_labels, model.num_classes, steps=settings.classifier_steps, seed=seed)
     return {
         "label_fidelity": quality["label_fidelity"],
-        "svm_label_fidelity": float((svm_labels == labels).float().mean()),
+        "svm_label_fidelity": svm_label_fidelity(judges.svm, samples, labels),
         "recall": quality["recall"],
         "coverage": quality["coverage"],
         "memorised_fraction": quality["memorised_fraction"],

@@ -328,8 +328,9 @@ class CGANObjective(Objective):
         cfg, state = self.model.config, self.state
         state["ada_signs"] = real_logits.detach().float().sign().sum() + state["ada_signs"]
         state["ada_images"] += len(real_logits)
-        if optimizer_steps(self.opt_d) % cfg.ada_interval == 0:
-            signal = float(state["ada_signs"]) / state["ada_images"]
+        if optimizer_steps(self.opt_d) % cfg.ada_interval == 0:  # every process adjusts at the same step
+            # over all processes' real images (each sees as many), so that every process keeps the same p
+            signal = float(self.precision.mean_over_ranks(state["ada_signs"] / state["ada_images"]))
             state["ada_p"] = adjusted_augment_p(
                 state["ada_p"], signal, cfg.ada_target, state["ada_images"], cfg.ada_ramp_images
             )
@@ -338,10 +339,11 @@ class CGANObjective(Objective):
     def _lecam(self, real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
         """Move LeCam's anchors (EMAs of D's mean logits) to this batch, then the penalty against them."""
         decay, state = self.model.config.lecam_decay, self.state
-        for key, logits in (("lecam_real", real_logits), ("lecam_fake", fake_logits)):
-            mean = logits.detach().mean()
+        # the batch means over all processes (one all-reduce), so that every process keeps the same anchors
+        means = self.precision.mean_over_ranks(torch.stack([real_logits.detach().mean(), fake_logits.detach().mean()]))
+        for key, mean in zip(("lecam_real", "lecam_fake"), means, strict=True):
             anchor = state[key]
-            state[key] = mean if anchor is None else decay * anchor.to(mean.device) + (1 - decay) * mean
+            state[key] = mean.clone() if anchor is None else decay * anchor.to(mean.device) + (1 - decay) * mean
         return lecam_penalty(real_logits, fake_logits, state["lecam_real"], state["lecam_fake"])
 
     def train_step(

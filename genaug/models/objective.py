@@ -40,6 +40,11 @@ class UpdateRunner(Protocol):
         """Back-propagate ``loss`` and take one step of ``optimizer``."""
         ...
 
+    def mean_over_ranks(self, value: torch.Tensor) -> torch.Tensor:
+        """``value``'s mean over the training processes (itself in a single process), so that statistics an
+        objective keeps beside its weights are the same on every process."""
+        ...
+
 
 class Objective:
     """Base class. A family's objective owns its optimisers; the Trainer owns the loop around it.

@@ -135,6 +135,12 @@ class ProcessGroup:
         for grad, part in zip(grads, flat.split([g.numel() for g in grads]), strict=True):
             grad.copy_(part.view_as(grad))
 
+    def average(self, value: torch.Tensor) -> torch.Tensor:
+        """The mean of ``value`` over ranks (a new tensor; one all-reduce)."""
+        total = value.detach().clone()
+        dist.all_reduce(total)
+        return total.div_(self.world_size)
+
     def broadcast_module(self, module: nn.Module, buffers_only: bool = False) -> None:
         """Copy rank 0's parameters (unless ``buffers_only``) and buffers to every rank."""
         tensors = list(module.buffers()) if buffers_only else [*module.parameters(), *module.buffers()]

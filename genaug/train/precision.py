@@ -16,7 +16,8 @@ class Precision:
     """Runs forward passes under autocast and steps optimisers, scaling gradients when fp16 needs it.
 
     ``gradient_sync`` (set for multi-process training) is called with each optimiser between the backward pass
-    and the step, to average its gradients over the processes.
+    and the step, to average its gradients over the processes; ``value_sync`` averages a tensor over them, for
+    the running statistics an objective keeps beside its weights (the cgan's ADA signal and LeCam anchors).
     """
 
     def __init__(
@@ -24,6 +25,7 @@ class Precision:
         device: torch.device,
         mode: str = "auto",
         gradient_sync: Callable[[torch.optim.Optimizer], None] | None = None,
+        value_sync: Callable[[torch.Tensor], torch.Tensor] | None = None,
     ):
         check_choice("precision", mode, PRECISIONS)
         if mode == "auto":
@@ -38,6 +40,7 @@ class Precision:
         self.dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(mode)
         self.scaler = torch.amp.GradScaler("cuda") if mode == "fp16" else None
         self.gradient_sync = gradient_sync
+        self.value_sync = value_sync
 
     @contextlib.contextmanager
     def autocast(self) -> Iterator[None]:
@@ -61,3 +64,8 @@ class Precision:
                 self.gradient_sync(optimizer)  # scaled gradients: an inf on any rank reaches every rank
             self.scaler.step(optimizer)
             self.scaler.update()
+
+    def mean_over_ranks(self, value: torch.Tensor) -> torch.Tensor:
+        """``value``'s mean over the training processes (``value`` itself in a single process). Every process must
+        call it at the same point of the same step."""
+        return value if self.value_sync is None else self.value_sync(value)

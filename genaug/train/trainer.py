@@ -118,8 +118,8 @@ class Trainer:
         torch.manual_seed(cfg.seed)  # weight initialisation
         model = family.model_class(model_config, data.classes, data.image_shape).to(device)
         accelerate(model, cfg.channels_last, cfg.compile)
-        sync = group.average_gradients if group is not None else None
-        objective = family.objective_class(model, Precision(device, cfg.precision, sync))
+        syncs = (group.average_gradients, group.average) if group is not None else (None, None)
+        objective = family.objective_class(model, Precision(device, cfg.precision, *syncs))
         batch_size = self._batch_size(len(data))
         per_rank_batch_size = group.per_rank_batch(batch_size) if group is not None else batch_size
         shard = group.shard if group is not None else _whole_batch

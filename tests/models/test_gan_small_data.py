@@ -22,10 +22,13 @@ from genaug.train.resume_state import load_training_state
 TINY = {"latent_dim": 8, "generator_width": 8, "discriminator_width": 8}
 
 
-def objective_for(images: torch.Tensor, classes: list[str], **overrides) -> CGANObjective:
+def objective_for(
+    images: torch.Tensor, classes: list[str], precision: Precision | None = None, **overrides
+) -> CGANObjective:
     torch.manual_seed(0)
     config = CGANConfig(**{**TINY, **overrides}).resolved_for(images)
-    return CGANObjective(CGAN(config, classes, tuple(images.shape[1:])), Precision(torch.device("cpu")))
+    model = CGAN(config, classes, tuple(images.shape[1:]))
+    return CGANObjective(model, precision or Precision(torch.device("cpu")))
 
 
 def train(objective: CGANObjective, data: ImageSet, steps: int, batch_size: int = 16) -> list[dict]:
@@ -73,6 +76,23 @@ def test_ada_p_follows_a_forced_overfitting_signal(digits16, monkeypatch, bias, 
     losses = train(objective, digits16, steps=5)
     assert [float(step["ada_p"]) for step in losses] == pytest.approx([start + moves * 0.08 * i for i in range(5)])
     assert objective.augment_p == pytest.approx(start + moves * 0.4)
+
+
+def test_ada_signal_and_lecam_anchors_are_averaged_over_the_processes(digits16, monkeypatch):
+    """Under torchrun every process sees its own share of the batch; the signal and the anchors go through the
+    trainer's average over processes (``Precision.value_sync``), so that every process keeps the same p and anchors.
+    Simulated here: this process's discriminator calls everything real (signal 1, logits 10), the other one's calls
+    everything fake (signal -1, logits -1); the average (signal 0, logits 4.5) is what counts."""
+    other_process = lambda value: (value + torch.full_like(value, -1.0)) / 2  # noqa: E731
+    precision = Precision(torch.device("cpu"), value_sync=other_process)
+    objective = ada_objective(digits16, precision=precision, lecam_weight=0.3, lecam_decay=0.9)
+    forced = lambda features, labels: features.sum(dim=1) * 0 + 10.0  # noqa: E731 (keeps the gradient path)
+    monkeypatch.setattr(objective.model.discriminator, "score", forced)
+    objective.state["ada_p"] = 0.5
+    train(objective, digits16, steps=3)
+    assert objective.augment_p == pytest.approx(0.5 - 3 * 0.08)  # signal 0 < target 0.6: p falls
+    for key in ("lecam_real", "lecam_fake"):
+        assert float(objective.state[key]) == pytest.approx(4.5)
 
 
 @pytest.mark.slow

@@ -1,4 +1,5 @@
 """Two Gloo processes on the CPU under torchrun train one tiny model with the single-process run's semantics.
+The cgan runs with ADA and LeCam, whose running values the ranks share.
 
 Four launches (about 15 s each): a 2-rank run, its resume through ``genaug-train`` under torchrun, a straight
 2-rank run of the same length that streams its data through DataLoader workers, and a 2-rank run of the diffusion
@@ -22,7 +23,7 @@ from genaug.models.io import read_config
 from genaug.train import Trainer, TrainerConfig
 from genaug.train.distributed import ProcessGroup, noise_seed, rank_device
 from genaug.train.precision import Precision
-from tests.train.distributed_worker import SETTINGS, UNLABELLED, record_batches
+from tests.train.distributed_worker import CGAN_OPTIONS, SETTINGS, UNLABELLED, record_batches
 from tests.train.tiny import tiny_config
 
 WORKER = Path(__file__).with_name("distributed_worker.py")
@@ -71,6 +72,7 @@ def resumed_by_cli(two_rank_run) -> Path:
     torchrun(
         "-m", "genaug.cli.train", "data=digits", "data.image_size=16", "model=cgan", f"out={out}",
         "model.latent_dim=8", "model.generator_width=8", "model.discriminator_width=8",
+        *(f"model.{key}={value}" for key, value in CGAN_OPTIONS.items()),
         f"trainer.steps={RESUMED_STEPS}", "trainer.resume=true", "trainer.progress=false",
         *(f"trainer.{key}={value}" for key, value in SETTINGS.items()),
     )  # fmt: skip
@@ -83,6 +85,9 @@ def test_ranks_hold_identical_weights_and_ema(two_rank_run):
     assert rank0["state"] == rank1["state"]
     assert rank0["ema"] == rank1["ema"], "the EMA generator is updated identically on every rank"
     assert rank0["ema"] != rank0["live"]
+    # ADA's p and LeCam's anchors come from the batches of both ranks, so they are the same on each
+    assert rank0["running"] == rank1["running"]
+    assert rank0["running"]["ada_p"] != CGAN_OPTIONS["ada_start_p"]
 
 
 def test_each_step_sees_the_single_process_batch_split_over_ranks(two_rank_run, single_process_batches):
@@ -168,7 +173,7 @@ def test_every_optimiser_step_is_synchronised(digits16, tmp_path, monkeypatch, f
     synced = []
     real_init = Precision.__init__
 
-    def init_with_sync(self, device, mode="auto", gradient_sync=None):
+    def init_with_sync(self, device, mode="auto", gradient_sync=None, value_sync=None):
         real_init(self, device, mode, lambda optimizer: synced.append(any(p.grad is not None for g in
                   optimizer.param_groups for p in g["params"])))  # fmt: skip
 

@@ -2,11 +2,15 @@
 
 Reuses the generators that a finished ``genaug-bench`` run trained (its ``out=`` directory, with its recorded
 configuration, so the same splits and subsets) and, for each balanced budget and seed, trains the downstream
-classifier under a few variants of the ``classical+synthetic`` arm and its filtered version. Each classifier is
+classifier under a few variants (``variants=``: a set of ``VARIANT_SETS``): how the synthetic images enter the
+``classical+synthetic`` arm (``mixing``), or the perturb strength of the default arm on best classical
+(``strength``). Each classifier is
 scored on the benchmark's reference split: no generator or downstream classifier trains on it, and the test split
 stays untouched.
 
     python -m benchmarks.bench_tuning run=runs/bench-mnist5k-default per_class=10,20 family=ae
+    python -m benchmarks.bench_tuning run=<a run with the diffusion family> family=diffusion variants=strength \
+        report=bench_tuning_diffusion
 
 Writes benchmarks/results/bench_tuning.{md,json} (``report=<name>``: <name>.{md,json}) after every run; a rerun
 with the same settings resumes.
@@ -25,28 +29,52 @@ from typing import Any
 import genaug
 from benchmarks.report import previous_rows, write_rows
 from genaug.bench import BALANCED_ARMS, BenchConfig, Benchmark
-from genaug.bench.arms import ArmInputs
+from genaug.bench.arms import BEST_CLASSICAL, ArmInputs
 from genaug.bench.machine import describe_machine
+from genaug.bench.recommend import best_classical_by_budget
 from genaug.bench.scenarios import Scenario
 from genaug.bench.statistics import mean_ci, paired_difference
 from genaug.metrics import accuracy
 
-# variant name -> (arm, BenchConfig changes applied over the run's own settings); the first is the baseline the
-# others are compared with
-VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {
-    "classical": ("classical", {}),
-    "classical+synthetic, replace 0.5": ("classical+synthetic", {"mode": "replace", "synthetic_fraction": 0.5}),
-    "classical+synthetic, replace 0.2": ("classical+synthetic", {"mode": "replace", "synthetic_fraction": 0.2}),
-    "classical+synthetic, perturb 0.5, strength 0.5": (
-        "classical+synthetic",
-        {"mode": "perturb", "synthetic_fraction": 0.5, "perturb_strength": 0.5},
-    ),
-    "classical+filtered_synthetic, perturb 0.5, strength 0.5": (
-        "classical+filtered_synthetic",
-        {"mode": "perturb", "synthetic_fraction": 0.5, "perturb_strength": 0.5},
-    ),
+# variant name -> (arm, BenchConfig changes over the run's own settings, changes of the generator's config); an
+# arm on best_classical (and "best_classical" itself) means the classical arm the run chose for the budget on the
+# validation split. The first variant of a set is the baseline the others are compared with.
+Variant = tuple[str, dict[str, Any], dict[str, Any]]
+VARIANT_SETS: dict[str, dict[str, Variant]] = {
+    # how the ae's synthetic images enter training (bench_tuning.md, bench_tuning_perturb.md)
+    "mixing": {
+        "classical": ("classical", {}, {}),
+        "classical+synthetic, replace 0.5": ("classical+synthetic", {"mode": "replace", "synthetic_fraction": 0.5}, {}),
+        "classical+synthetic, replace 0.2": ("classical+synthetic", {"mode": "replace", "synthetic_fraction": 0.2}, {}),
+        "classical+synthetic, perturb 0.5, strength 0.5": (
+            "classical+synthetic",
+            {"mode": "perturb", "synthetic_fraction": 0.5, "perturb_strength": 0.5},
+            {},
+        ),
+        "classical+filtered_synthetic, perturb 0.5, strength 0.5": (
+            "classical+filtered_synthetic",
+            {"mode": "perturb", "synthetic_fraction": 0.5, "perturb_strength": 0.5},
+            {},
+        ),
+    },
+    # the perturb strength (and, for the diffusion family, its solver steps) of the default arm on best classical
+    "strength": {
+        "best_classical": (BEST_CLASSICAL, {}, {}),
+        **{
+            f"perturb, strength {strength}": (
+                "best_classical+filtered_synthetic",
+                {"mode": "perturb", "perturb_strength": strength},
+                {},
+            )
+            for strength in (0.3, 0.5, 0.7)
+        },
+        "perturb, strength 0.5, 8 solver steps": (
+            "best_classical+filtered_synthetic",
+            {"mode": "perturb", "perturb_strength": 0.5},
+            {"sampling_steps": 8},
+        ),
+    },
 }
-BASELINE = next(iter(VARIANTS))
 
 
 @dataclass
@@ -57,6 +85,13 @@ class Settings:
     data: str = "mnist5k"  # the data set the run used (checked against its recorded size)
     fingerprint: str = ""  # the run's configuration fingerprint (read from it): rows of another one are not reused
     report: str = "bench_tuning"  # writes benchmarks/results/<report>.{md,json}
+    variants: str = "mixing"  # a key of VARIANT_SETS
+
+    @property
+    def variant_set(self) -> dict[str, Variant]:
+        if self.variants not in VARIANT_SETS:
+            raise ValueError(f"unknown variants={self.variants!r}; choose one of {sorted(VARIANT_SETS)}")
+        return VARIANT_SETS[self.variants]
 
     @classmethod
     def from_argv(cls, argv: list[str]) -> Settings:
@@ -67,36 +102,45 @@ class Settings:
         return cls(per_class=per_class, **options)
 
 
-def validation_accuracy(bench: Benchmark, settings: Settings, per_class: int, seed: int, variant: str) -> float:
-    """``variant``'s validation accuracy on one subset; a filtered variant's judge is the run's classical classifier
-    on the subset (kept in the run's directory by the benchmark, or trained and kept there on first use)."""
-    arm, changes = VARIANTS[variant]
+def validation_accuracy(
+    bench: Benchmark, settings: Settings, per_class: int, seed: int, variant: str, best: str
+) -> float:
+    """``variant``'s validation accuracy on one subset (``best``: the run's best classical arm at this budget); a
+    filtered variant's judge is the run's classifier of the arm it stacks on for the subset (kept in the run's
+    directory by the benchmark, or trained and kept there on first use)."""
+    arm, changes, generator_changes = settings.variant_set[variant]
+    arm = best if arm == BEST_CLASSICAL else arm
     config = dataclasses.replace(bench.config, **changes)
     scenario = Scenario("balanced", per_class, 1.0, seed)
-    uses_generator = BALANCED_ARMS[arm].uses_generator
-    model = genaug.load(scenario.generators_dir(Path(settings.run)) / settings.family) if uses_generator else None
+    model = None
+    if BALANCED_ARMS[arm].uses_generator:
+        model = genaug.load(scenario.generators_dir(Path(settings.run)) / settings.family)
+        for name, value in generator_changes.items():  # options read at each call (e.g. sampling_steps)
+            setattr(model.config, name, value)
     train = scenario.draw(bench.pool)
-    plan = BALANCED_ARMS[arm].plan(ArmInputs(train, config, seed, model, bench.judge(train, scenario)))
-    classifier = bench.train_classifier(plan, seed)  # the variants change how data enters, not the classifier
+    inputs = ArmInputs(train, config, seed, model, bench.judge(train, scenario), best_classical=best)
+    classifier = bench.train_classifier(BALANCED_ARMS[arm].plan(inputs), seed)  # variants change the data only
     return accuracy(classifier, bench.reference_set.images, bench.reference_set.labels)
 
 
 def markdown(rows: list[dict[str, Any]], command: str, machine: str, settings: Settings) -> str:
+    variants = settings.variant_set
+    baseline = next(iter(variants))
     lines = [
-        "| N per class | variant | seeds | validation accuracy (%) | vs classical (pp) |",
+        f"| N per class | variant | seeds | validation accuracy (%) | vs {baseline} (pp) |",
         "|---|---|---|---|---|",
     ]
     for n in settings.per_class:
         by_variant = {
-            v: {r["seed"]: r["accuracy"] for r in rows if r["per_class"] == n and r["variant"] == v} for v in VARIANTS
+            v: {r["seed"]: r["accuracy"] for r in rows if r["per_class"] == n and r["variant"] == v} for v in variants
         }
         for variant, values in by_variant.items():
             if not values:
                 continue
             mean, half = mean_ci(list(values.values()))
             difference = ""
-            if variant != BASELINE:
-                d, d_half, p, count = paired_difference(values, by_variant[BASELINE])
+            if variant != baseline:
+                d, d_half, p, count = paired_difference(values, by_variant[baseline])
                 difference = f"{d * 100:+.1f} ± {d_half * 100:.1f} (p={p:.3f})" if count > 1 else ""
             ci = f" ± {half * 100:.1f}" if len(values) > 1 else ""
             lines.append(f"| {n} | {variant} | {len(values)} | {mean * 100:.1f}{ci} | {difference} |")
@@ -124,14 +168,15 @@ def main(argv: list[str]) -> None:
     if len(data) != meta["data"]["num_images"]:
         raise ValueError(f"{settings.run} ran on {meta['data']['data_source']}, not on data={settings.data}")
     bench = Benchmark(config, data, settings.run, progress=False)
+    best = best_classical_by_budget(Path(settings.run) / "results.csv")
     rows = previous_rows(settings.report, settings)
     for n in settings.per_class:
         for seed in range(bench.config.seeds):
-            for variant in VARIANTS:
+            for variant in settings.variant_set:
                 if any((r["per_class"], r["seed"], r["variant"]) == (n, seed, variant) for r in rows):
                     continue
                 start = time.perf_counter()
-                accuracy = validation_accuracy(bench, settings, n, seed, variant)
+                accuracy = validation_accuracy(bench, settings, n, seed, variant, best[n])
                 row = {"per_class": n, "seed": seed, "variant": variant, "accuracy": round(accuracy, 5)}
                 rows.append({**row, "seconds": round(time.perf_counter() - start, 1)})
                 print(row, flush=True)

@@ -1,0 +1,42 @@
+"""benchmarks.bench_tuning's variant sets and report (the tuning runs themselves are benchmarks, not tests)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from benchmarks.bench_tuning import VARIANT_SETS, Settings, markdown
+from genaug.bench import BALANCED_ARMS, BenchConfig
+from genaug.bench.arms import BEST_CLASSICAL
+from genaug.models.diffusion import DiffusionConfig
+
+
+@pytest.mark.parametrize("name", sorted(VARIANT_SETS))
+def test_every_variant_names_an_arm_and_real_settings(name):
+    bench_fields = {f.name for f in dataclasses.fields(BenchConfig)}
+    generator_fields = {f.name for f in dataclasses.fields(DiffusionConfig)}
+    for arm, changes, generator_changes in VARIANT_SETS[name].values():
+        assert arm == BEST_CLASSICAL or arm in BALANCED_ARMS
+        assert set(changes) <= bench_fields and set(generator_changes) <= generator_fields
+        dataclasses.replace(BenchConfig(), **changes)  # valid values
+
+
+def test_an_unknown_variant_set_lists_the_known_ones():
+    with pytest.raises(ValueError, match=r"unknown variants='speed'; choose one of \['mixing', 'strength'\]"):
+        _ = Settings(run="r", per_class=[10], variants="speed").variant_set
+
+
+def test_the_report_compares_each_variant_with_the_first_of_its_set():
+    settings = Settings(run="runs/bench", per_class=[10], family="diffusion", variants="strength")
+    rows = [
+        {"per_class": 10, "seed": seed, "variant": variant, "accuracy": accuracy + 0.01 * seed}
+        for seed in range(3)
+        for variant, accuracy in (("best_classical", 0.90), ("perturb, strength 0.3", 0.92))
+    ]
+    text = markdown(rows, "python -m benchmarks.bench_tuning ...", "machine", settings)
+    assert "| N per class | variant | seeds | validation accuracy (%) | vs best_classical (pp) |" in text
+    assert "| 10 | best_classical | 3 | 91.0 ± 2.5 |  |" in text
+    assert "| 10 | perturb, strength 0.3 | 3 | 93.0 ± 2.5 | +2.0 ± 0.0 (p=" in text
+    assert "strength 0.7" not in text  # variants without rows are left out
+    assert "the diffusion models of the genaug-bench run in `runs/bench`" in text

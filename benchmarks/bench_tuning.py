@@ -3,14 +3,13 @@
 Reuses the generators that a finished ``genaug-bench`` run trained (its ``out=`` directory, with its recorded
 configuration, so the same splits and subsets) and, for each balanced budget and seed, trains the downstream
 classifier under a few variants (``variants=``: a set of ``VARIANT_SETS``): how the synthetic images enter the
-``classical+synthetic`` arm (``mixing``), or the perturb strength of the default arm on best classical
-(``strength``). Each classifier is
-scored on the benchmark's reference split: no generator or downstream classifier trains on it, and the test split
-stays untouched.
+``classical+synthetic`` arm (``mixing``), or the settings of the default arm on best classical
+(``default_arm``). Each classifier is scored on the benchmark's reference split: no generator or downstream
+classifier trains on it, and the test split stays untouched.
 
     python -m benchmarks.bench_tuning run=runs/bench-mnist5k-default per_class=10,20 family=ae
-    python -m benchmarks.bench_tuning run=<a run with the diffusion family> family=diffusion variants=strength \
-        report=bench_tuning_diffusion
+    python -m benchmarks.bench_tuning run=<a run with the diffusion family> family=diffusion \
+        variants=default_arm seeds=5 report=bench_tuning_diffusion
 
 Writes benchmarks/results/bench_tuning.{md,json} (``report=<name>``: <name>.{md,json}) after every run; a rerun
 with the same settings resumes.
@@ -40,6 +39,7 @@ from genaug.metrics import accuracy
 # arm on best_classical (and "best_classical" itself) means the classical arm the run chose for the budget on the
 # validation split. The first variant of a set is the baseline the others are compared with.
 Variant = tuple[str, dict[str, Any], dict[str, Any]]
+DEFAULT_ARM = "best_classical+filtered_synthetic"
 VARIANT_SETS: dict[str, dict[str, Variant]] = {
     # how the ae's synthetic images enter training (bench_tuning.md, bench_tuning_perturb.md)
     "mixing": {
@@ -57,22 +57,17 @@ VARIANT_SETS: dict[str, dict[str, Variant]] = {
             {},
         ),
     },
-    # the perturb strength (and, for the diffusion family, its solver steps) of the default arm on best classical
-    "strength": {
+    # the default arm on best classical: its perturb strength, its mode, and (diffusion family) its solver steps
+    "default_arm": {
         "best_classical": (BEST_CLASSICAL, {}, {}),
-        **{
-            f"perturb, strength {strength}": (
-                "best_classical+filtered_synthetic",
-                {"mode": "perturb", "perturb_strength": strength},
-                {},
-            )
-            for strength in (0.3, 0.5, 0.7)
-        },
+        "perturb, strength 0.5": (DEFAULT_ARM, {"mode": "perturb", "perturb_strength": 0.5}, {}),
+        "perturb, strength 0.7": (DEFAULT_ARM, {"mode": "perturb", "perturb_strength": 0.7}, {}),
         "perturb, strength 0.5, 8 solver steps": (
-            "best_classical+filtered_synthetic",
+            DEFAULT_ARM,
             {"mode": "perturb", "perturb_strength": 0.5},
             {"sampling_steps": 8},
         ),
+        "replace 0.2": (DEFAULT_ARM, {"mode": "replace", "synthetic_fraction": 0.2}, {}),
     },
 }
 
@@ -86,6 +81,7 @@ class Settings:
     fingerprint: str = ""  # the run's configuration fingerprint (read from it): rows of another one are not reused
     report: str = "bench_tuning"  # writes benchmarks/results/<report>.{md,json}
     variants: str = "mixing"  # a key of VARIANT_SETS
+    seeds: int | None = None  # the run's first seeds only (None: all of them)
 
     @property
     def variant_set(self) -> dict[str, Variant]:
@@ -99,7 +95,8 @@ class Settings:
         if "run" not in options:
             raise ValueError("give run=<a genaug-bench out= directory> (its generators are reused)")
         per_class = [int(n) for n in options.pop("per_class", "10,20").split(",")]
-        return cls(per_class=per_class, **options)
+        seeds = int(options.pop("seeds")) if "seeds" in options else None
+        return cls(per_class=per_class, seeds=seeds, **options)
 
 
 def validation_accuracy(
@@ -171,7 +168,7 @@ def main(argv: list[str]) -> None:
     best = best_classical_by_budget(Path(settings.run) / "results.csv")
     rows = previous_rows(settings.report, settings)
     for n in settings.per_class:
-        for seed in range(bench.config.seeds):
+        for seed in range(min(bench.config.seeds, settings.seeds or bench.config.seeds)):
             for variant in settings.variant_set:
                 if any((r["per_class"], r["seed"], r["variant"]) == (n, seed, variant) for r in rows):
                     continue

@@ -23,20 +23,20 @@ def test_every_variant_names_an_arm_and_real_settings(name):
 
 
 def test_an_unknown_variant_set_lists_the_known_ones():
-    with pytest.raises(ValueError, match=r"unknown variants='speed'; choose one of \['mixing', 'strength'\]"):
+    with pytest.raises(ValueError, match=r"unknown variants='speed'; choose one of \['default_arm', 'mixing'\]"):
         _ = Settings(run="r", per_class=[10], variants="speed").variant_set
 
 
 def test_the_report_compares_each_variant_with_the_first_of_its_set():
-    settings = Settings(run="runs/bench", per_class=[10], family="diffusion", variants="strength")
+    settings = Settings(run="runs/bench", per_class=[10], family="diffusion", variants="default_arm")
     rows = [
         {"per_class": 10, "seed": seed, "variant": variant, "accuracy": accuracy + 0.01 * seed}
         for seed in range(3)
-        for variant, accuracy in (("best_classical", 0.90), ("perturb, strength 0.3", 0.92))
+        for variant, accuracy in (("best_classical", 0.90), ("perturb, strength 0.7", 0.92))
     ]
     text = markdown(rows, "python -m benchmarks.bench_tuning ...", "machine", settings)
     assert "| N per class | variant | seeds | validation accuracy (%) | vs best_classical (pp) |" in text
     assert "| 10 | best_classical | 3 | 91.0 ± 2.5 |  |" in text
-    assert "| 10 | perturb, strength 0.3 | 3 | 93.0 ± 2.5 | +2.0 ± 0.0 (p=" in text
-    assert "strength 0.7" not in text  # variants without rows are left out
+    assert "| 10 | perturb, strength 0.7 | 3 | 93.0 ± 2.5 | +2.0 ± 0.0 (p=" in text
+    assert "replace 0.2" not in text  # variants without rows are left out
     assert "the diffusion models of the genaug-bench run in `runs/bench`" in text

@@ -166,7 +166,7 @@ def main(argv: list[str]) -> None:
         raise ValueError(f"{settings.run} ran on {meta['data']['data_source']}, not on data={settings.data}")
     bench = Benchmark(config, data, settings.run, progress=False)
     best = best_classical_by_budget(Path(settings.run) / "results.csv")
-    rows = previous_rows(settings.report, settings)
+    rows = previous_rows(settings.report, settings, selectors=("per_class", "seeds"))  # more of them: rows kept
     for n in settings.per_class:
         for seed in range(min(bench.config.seeds, settings.seeds or bench.config.seeds)):
             for variant in settings.variant_set:

@@ -234,49 +234,53 @@ def cell(values: list[float], percent: bool = True) -> str:
     return f"{mean * scale:.1f}{ci}"
 
 
-def rows_of(rows: list[dict[str, Any]], n: int, variant: str, seeds: int) -> list[dict[str, Any]]:
-    """The rows of one N and variant, one per seed done of the first ``seeds`` (a report may hold more)."""
-    return [r for r in rows if r["per_class"] == n and r["variant"] == variant and r["seed"] < seeds]
+def rows_of(rows: list[dict[str, Any]], n: int, variant: str) -> list[dict[str, Any]]:
+    """The rows of one N and variant, one per seed measured."""
+    return [r for r in rows if r["per_class"] == n and r["variant"] == variant]
 
 
 def markdown(rows: list[dict[str, Any]], command: str, machine: str, settings: Settings, own: dict) -> str:
+    """The table of every budget and variant measured (by this invocation or an earlier one with the same
+    settings), each with all its seeds, and each budget's target."""
     lines = [
         "| N per class | variant | seeds | label fidelity (%) | SVM label fidelity (%) | recall (%) "
         "| synthetic-only / real-only (%) | memorised (%) | train time (s) |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
+    budgets = sorted({*settings.per_class, *(r["per_class"] for r in rows)})
+    variants = [v for v in VARIANTS[settings.family] if v in settings.variants or any(r["variant"] == v for r in rows)]
     chosen = []
-    for n in settings.per_class:
+    for n in budgets:
         target = TARGETS[settings.family].get(n)
         if target is not None:
             lines.append(
                 f"| {n} | *target* | | ≥ {target.label_fidelity:.0%} | | ≥ {target.recall:.0%} "
                 f"| ≥ {target.synthetic_over_real:.0%} | ≤ {target.memorised_fraction:.0%} | ≤ {target.train_s:.0f} |"
             )
-        for variant in settings.variants:
-            done = rows_of(rows, n, variant, settings.seeds)
-            if not done:
-                continue
+        done_by_variant = {v: done for v in variants if (done := rows_of(rows, n, v))}
+        for variant, done in done_by_variant.items():
             values = {m: [r[m] for r in done] for m in METRICS}
             cells = [cell(values[m], percent=m != "train_s") for m in METRICS]
             lines.append(f"| {n} | {variant} | {len(done)} | " + " | ".join(cells) + " |")
-        done_by_variant = {v: rows_of(rows, n, v, settings.seeds) for v in settings.variants}
-        finished = {v: done for v, done in done_by_variant.items() if len(done) == settings.seeds}
-        if finished:  # the choice: the best mean synthetic-only / real-only ratio, what a downstream user gets
+        most = max((len(done) for done in done_by_variant.values()), default=0)
+        # the choice, among the variants with the most seeds: the best mean synthetic-only / real-only ratio (what a
+        # downstream user gets)
+        finished = {v: done for v, done in done_by_variant.items() if len(done) == most}
+        if finished:
             best = max(finished, key=lambda v: mean_ci([r["synthetic_over_real"] for r in finished[v]])[0])
-            chosen.append(f"N = {n}: **{best}**")
+            chosen.append(f"N = {n}: **{best}** ({most} seed{'s' if most > 1 else ''})")
     return (
-        f"Command: `{command}`  \nMachine: {machine}  \n"
+        f"Command (the latest; the rows are those of every run of this report with the same settings): "
+        f"`{command}`  \nMachine: {machine}  \n"
         f"Judges (trained on the reference split): reference CNN {own['reference_cnn']:.1%}, RBF-SVM on pixels "
         f"{own['svm']:.1%} accuracy on the validation split. Every metric is measured on the validation split, never "
         f"on a test split; mean ± 95% CI over seeds. Variants (Hydra overrides of the shipped {settings.family} "
         "recipe): "
-        + "; ".join(f"{name}: {describe(settings.family, name)}" for name in settings.variants)
+        + "; ".join(f"{name}: {describe(settings.family, name)}" for name in variants)
         + "\n\n"
         + "\n".join(lines)
-        + "\n\nChosen on the validation split (best mean synthetic-only / real-only over all seeds): "
-        + ("; ".join(chosen) or "none yet")
-        + "\n"
+        + "\n\nChosen on the validation split (best mean synthetic-only / real-only among the variants with the most "
+        "seeds): " + ("; ".join(chosen) or "none yet") + "\n"
     )
 
 

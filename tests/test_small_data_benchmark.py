@@ -34,3 +34,24 @@ def test_the_table_shows_the_family_targets():
 def test_bad_options_are_named(argv, message):
     with pytest.raises(ValueError, match=message):
         Settings.from_argv(argv)
+
+
+def test_the_table_shows_every_budget_and_variant_measured_with_all_their_seeds():
+    """A rerun for one budget (per_class=100) still shows the rows earlier runs measured at other budgets and
+    variants, and chooses among the variants with the most seeds."""
+    metrics = {
+        "label_fidelity": 0.98, "svm_label_fidelity": 0.97, "recall": 0.8, "coverage": 0.7,
+        "memorised_fraction": 0.05, "synthetic_only_accuracy": 0.9, "real_only_accuracy": 0.9, "train_s": 220.0,
+    }  # fmt: skip
+    measured = ((20, "baseline", 3, 0.99), (20, "+unlabelled", 1, 1.2), (100, "baseline", 1, 0.97))
+    rows = [
+        {"per_class": n, "seed": seed, "variant": variant, **metrics, "synthetic_over_real": ratio}
+        for n, variant, seeds, ratio in measured
+        for seed in range(seeds)
+    ]
+    settings = Settings.from_argv(["family=diffusion", "per_class=100", "seeds=1", "variants=baseline"])
+    table = markdown(rows, "cmd", "machine", settings, {"reference_cnn": 0.98, "svm": 0.95})
+    assert "| 20 | baseline | 3 | 98.0" in table and "| 20 | +unlabelled | 1 | 98.0" in table
+    assert "| 100 | baseline | 1 | 98.0" in table and "| 500 |" not in table
+    assert "+unlabelled: the rest of the pool as unlabelled images" in table
+    assert "N = 20: **baseline** (3 seeds); N = 100: **baseline** (1 seed)" in table

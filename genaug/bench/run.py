@@ -164,7 +164,10 @@ class Benchmark:
         # settings that differ from the family's defaults count, so a setting added later at its default (off, or
         # the behaviour it had) keeps earlier runs resumable
         overrides = generator_overrides(self.model_configs)
-        self.generator_settings = {f: {"config": overrides[f], **config.family_settings(f)} for f in config.families}
+        self.generator_settings = {
+            f: {"config": overrides[f], **config.family_settings(f), **perturb_settings(f, config.mode)}
+            for f in config.families
+        }
         self.held_out = check_held_out(data, reference, test)
         if self.held_out is not None:
             self.pool, self.reference_set, self.test = data, *self.held_out
@@ -377,6 +380,14 @@ def generator_overrides(configs: dict[str, Any]) -> dict[str, dict[str, Any]]:
             if getattr(config, f.name) != getattr(default, f.name)
         }
     return overrides
+
+
+def perturb_settings(family: str, mode: str) -> dict[str, int]:
+    """The version of ``family``'s ``perturb`` when the rows depend on it (mode perturb), from version 2 on: a
+    results directory of version-1 rows is refused rather than mixed, and the families whose perturb never
+    changed keep their earlier runs resumable."""
+    version = getattr(get_family(family).model_class, "perturb_version", 1)
+    return {"perturb_version": version} if mode == "perturb" and version > 1 else {}
 
 
 def evaluate(classifier: torch.nn.Module, test: ImageSet, train: ImageSet) -> dict[str, float | str]:

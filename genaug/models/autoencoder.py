@@ -24,7 +24,7 @@ from sklearn.mixture import GaussianMixture
 from torch import nn
 
 from genaug.checks import check_int, check_number
-from genaug.models.base import EncodingModel, SeedLike, make_generator
+from genaug.models.base import EncodingModel, SeedLike, keep_detail, make_generator
 from genaug.models.blocks import DownsamplingTrunk, UpsamplingTrunk
 from genaug.models.inference import inference
 from genaug.models.inputs import ImageInput, as_image_batch, in_batches
@@ -73,6 +73,8 @@ class AEConfig:
 class Autoencoder(EncodingModel):
     """Autoencoder with a class-conditional code density. ``sample(..., temperature=t)`` scales its noise."""
 
+    perturb_version = 2
+
     def __init__(self, config: AEConfig, classes: Sequence[str], image_shape: Sequence[int]):
         super().__init__(config, classes, image_shape)
         k, m, d = self.num_classes, config.density_components, config.latent_dim
@@ -110,13 +112,16 @@ class Autoencoder(EncodingModel):
 
     @inference
     def perturb(self, images: torch.Tensor, strength: float, generator: SeedLike = None) -> torch.Tensor:
-        """Decode ``code + strength * code_std * noise`` (code_std over the training set; strength 0:
-        reconstruction). Needs the fitted density."""
+        """Move each image's code by ``strength * code_std * noise`` (code_std over the training set) and add the
+        change this makes to its decoding to the image (``keep_detail``; strength 0: the image itself). Needs the
+        fitted density."""
         strength = check_strength(strength)
         self._check_fitted()
-        codes = self.codes(self._as_batch(images))
+        x = self._as_batch(images)
+        codes = self.codes(x)
         noise = torch.randn(codes.shape, generator=make_generator(generator)).to(self.device)
-        return torch.sigmoid(self.decoder(codes + strength * self.code_std * noise))
+        both = torch.sigmoid(self.decoder(torch.cat([codes + strength * self.code_std * noise, codes])))
+        return keep_detail(x, *both.chunk(2))
 
     @inference
     def latent_features(self, images: ImageInput, batch_size: int = 256) -> torch.Tensor:

@@ -31,7 +31,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from genaug.checks import check_int, check_number
-from genaug.models.base import EncodingModel, SeedLike, make_generator
+from genaug.models.base import EncodingModel, SeedLike, keep_detail, make_generator
 from genaug.models.blocks import DownsamplingTrunk, UpsamplingTrunk
 from genaug.models.inference import inference
 from genaug.models.inputs import ImageInput, as_image_batch, in_batches
@@ -78,6 +78,7 @@ class CVAE(EncodingModel):
     """Conditional VAE. ``sample(..., temperature=t)`` scales the prior's standard deviation."""
 
     perturb_uses_labels = True
+    perturb_version = 2
 
     def __init__(self, config: CVAEConfig, classes: Sequence[str], image_shape: Sequence[int]):
         super().__init__(config, classes, image_shape)
@@ -127,12 +128,16 @@ class CVAE(EncodingModel):
     def perturb(
         self, images: torch.Tensor, labels: Labels, strength: float, generator: SeedLike = None
     ) -> torch.Tensor:
-        """Decode ``mean + strength * std * noise`` of each image's posterior (strength 0: reconstruction)."""
+        """Move each image's posterior mean by ``strength * std * noise``, decode both codes under ``labels`` and add
+        the change to the image (``keep_detail``; strength 0: the image itself)."""
         strength = check_strength(strength)
-        mean, log_var = self.posterior_params(self._as_batch(images))
+        x = self._as_batch(images)
+        mean, log_var = self.posterior_params(x)
         noise = torch.randn(mean.shape, generator=make_generator(generator)).to(self.device)
-        z = mean + strength * (0.5 * log_var).exp() * noise  # N x d
-        return torch.sigmoid(self.decoder_logits(z, self._labels_for(labels, len(z))))
+        moved = mean + strength * (0.5 * log_var).exp() * noise  # N x d
+        labels = self._labels_for(labels, len(mean))
+        both = torch.sigmoid(self.decoder_logits(torch.cat([moved, mean]), labels.repeat(2)))
+        return keep_detail(x, *both.chunk(2))
 
     @inference
     def latent_features(self, images: ImageInput, batch_size: int = 256) -> torch.Tensor:

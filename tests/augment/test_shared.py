@@ -101,17 +101,18 @@ def test_perturb_moves_the_code_of_the_image_itself(library, family, tiny_models
     model = tiny_models[family]
     image = model_shaped(library, seed=1)
     x = as_chw(image)[None]
-    labels = () if family == "ae" else ([3],)
-    reconstruction = (model.reconstruct(x, *labels)[0] * 255).round().to(torch.uint8)
     at_zero = library.transform_class(model, p=1.0, mode="perturb", strength=0.0)
     (out,) = library.run(at_zero, [(image, 3)], seed=0)
-    assert torch.equal(as_chw(out), reconstruction)
+    assert torch.equal(as_chw(out), x[0])  # strength 0: the image itself, its detail kept
     at_one = library.transform_class(model, p=1.0, mode="perturb", strength=1.0)
     (moved,) = library.run(at_one, [(image, 3)], seed=0)
-    assert not torch.equal(as_chw(moved), reconstruction)
+    assert not torch.equal(as_chw(moved), x[0])
+    labels = () if family == "ae" else ([3],)
+    change = model.perturb(x, *labels, strength=1.0, generator=0) - x.float() / 255
+    assert change.abs().max() > 0.05  # the move shows, and its seed comes from the transform's draw
     if family == "cvae":  # decoded under the sample's label
-        (other_class,) = library.run(at_zero, [(image, 5)], seed=0)
-        assert not torch.equal(as_chw(other_class), reconstruction)
+        (other_class,) = library.run(at_one, [(image, 5)], seed=0)
+        assert not torch.equal(as_chw(other_class), as_chw(moved))
 
 
 @by_library

@@ -218,6 +218,29 @@ def test_families_are_checked_one_by_one_so_families_can_be_left_out_or_added(tm
         run_families(["cvae"], configs, classifier_steps=7)  # a setting every row depends on
 
 
+def test_rows_of_an_earlier_perturb_are_not_mixed_with_new_ones(tmp_path, digits):
+    """The ae's and cvae's perturb keep the image's detail since perturb version 2: a results directory whose
+    perturb rows came from the version before (no version recorded) is refused; replace rows and the families
+    whose perturb never changed are not affected."""
+    def run_families(families, mode="perturb"):
+        settings = {**TINY_BENCH, "families": families, "arms": ["real"], "imbalance_arms": [], "quality": False}
+        configs = {f: tiny_config(f) for f in families}
+        config = BenchConfig(**{**settings, "mode": mode})
+        return Benchmark(config, digits, tmp_path / mode, configs, progress=False).run()
+
+    meta_file = run_families(["ae", "diffusion"]) / "bench_meta.json"
+    meta = json.loads(meta_file.read_text())
+    assert meta["generators"]["ae"]["perturb_version"] == 2
+    assert "perturb_version" not in meta["generators"]["diffusion"]
+    del meta["generators"]["ae"]["perturb_version"]  # as a run from before version 2 recorded it
+    meta_file.write_text(json.dumps(meta))
+    with pytest.raises(ResultsMismatchError, match=r"\['ae'\] generators with other settings"):
+        run_families(["ae", "diffusion"])
+    run_families(["diffusion"])  # the diffusion rows stay usable
+    replace = json.loads((run_families(["ae"], mode="replace") / "bench_meta.json").read_text())
+    assert "perturb_version" not in replace["generators"]["ae"]
+
+
 def test_generator_steps_can_differ_per_family(tmp_path, digits):
     out = run(tmp_path, digits, generator_steps={"cvae": 4}, arms=["real+synthetic"], imbalance_arms=[], quality=False)
     (checkpoint,) = (out / "generators").glob("*/cvae/config.json")

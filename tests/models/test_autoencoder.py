@@ -82,9 +82,14 @@ def test_encode_decode_reconstruct_perturb():
     recon = model.reconstruct(x)
     assert recon.shape == (6, 1, 16, 16) and recon.min() >= 0 and recon.max() <= 1
     torch.testing.assert_close(model.decode(codes), recon)
-    torch.testing.assert_close(model.perturb(x, 0.0, torch.Generator().manual_seed(0)), recon)
+    as_float = x.float() / 255
+    assert torch.equal(model.perturb(x, 0.0, torch.Generator().manual_seed(0)), as_float)  # the image itself
     torch.testing.assert_close(model.perturb(x, 1.0, generator=3), model.perturb(x, 1.0, generator=3))
-    assert not torch.allclose(model.perturb(x, 1.0, generator=3), recon)
+    moved = model.perturb(x, 1.0, generator=3)
+    # the image plus what moving the code changes in its decoding (keep_detail), not the moved decoding alone
+    codes_moved = codes + model.code_std * torch.randn(codes.shape, generator=torch.Generator().manual_seed(3))
+    torch.testing.assert_close(moved, (as_float + model.decode(codes_moved) - recon).clamp(0, 1))
+    assert not torch.allclose(moved, as_float)
     with pytest.raises(ValueError, match="expected codes of shape"):
         model.decode(torch.zeros(2, 5))
 

@@ -49,9 +49,15 @@ def test_encode_decode_reconstruct_perturb():
     recon = model.reconstruct(x, y)
     assert recon.shape == (6, 1, 16, 16) and recon.min() >= 0 and recon.max() <= 1
     torch.testing.assert_close(model.decode(mean, y), recon)
-    torch.testing.assert_close(model.perturb(x, y, 0.0, torch.Generator().manual_seed(0)), recon)
+    as_float = x.float() / 255
+    assert torch.equal(model.perturb(x, y, 0.0, torch.Generator().manual_seed(0)), as_float)  # the image itself
     torch.testing.assert_close(model.perturb(x, y, 1.0, generator=3), model.perturb(x, y, 1.0, generator=3))
-    assert not torch.allclose(model.perturb(x, y, 1.0, generator=3), recon)
+    moved = model.perturb(x, y, 1.0, generator=3)
+    # the image plus what moving the posterior mean changes in its decoding under its label (keep_detail)
+    z = mean + variance.sqrt() * torch.randn(mean.shape, generator=torch.Generator().manual_seed(3))
+    torch.testing.assert_close(moved, (as_float + model.decode(z, y) - recon).clamp(0, 1))
+    assert not torch.allclose(moved, as_float)
+    assert not torch.allclose(model.perturb(x, ["one"] * 6, 1.0, generator=3), moved)  # decoded under the label
     transferred = model.reconstruct(x, ["one"] * 6)  # the encoder ignores labels: decode under another class
     assert not torch.allclose(transferred, recon)
     with pytest.raises(ValueError, match="expected images of shape"):

@@ -222,6 +222,7 @@ def test_rows_of_an_earlier_perturb_are_not_mixed_with_new_ones(tmp_path, digits
     """The ae's and cvae's perturb keep the image's detail since perturb version 2: a results directory whose
     perturb rows came from the version before (no version recorded) is refused; replace rows and the families
     whose perturb never changed are not affected."""
+
     def run_families(families, mode="perturb"):
         settings = {**TINY_BENCH, "families": families, "arms": ["real"], "imbalance_arms": [], "quality": False}
         configs = {f: tiny_config(f) for f in families}

@@ -10,6 +10,7 @@ classifier trains on it, and the test split stays untouched.
     python -m benchmarks.bench_tuning run=runs/bench-mnist5k-default per_class=10,20 family=ae
     python -m benchmarks.bench_tuning run=<a run with the diffusion family> family=diffusion \
         variants=default_arm seeds=5 report=bench_tuning_diffusion
+    python -m benchmarks.bench_tuning run=<a data=photos run> data=photos-train variants=share report=<name>
 
 Writes benchmarks/results/bench_tuning.{md,json} (``report=<name>``: <name>.{md,json}) after every run; a rerun
 with the same settings resumes.
@@ -33,6 +34,7 @@ from genaug.bench.machine import describe_machine
 from genaug.bench.recommend import best_classical_by_budget
 from genaug.bench.scenarios import Scenario
 from genaug.bench.statistics import mean_ci, paired_difference
+from genaug.data import predefined_splits
 from genaug.metrics import accuracy
 
 # variant name -> (arm, BenchConfig changes over the run's own settings, changes of the generator's config); an
@@ -69,6 +71,18 @@ VARIANT_SETS: dict[str, dict[str, Variant]] = {
         ),
         "replace 0.2": (DEFAULT_ARM, {"mode": "replace", "synthetic_fraction": 0.2}, {}),
     },
+    # the default arm's share of synthetic images and perturb strength (where a weak generator costs accuracy)
+    "share": {
+        "best_classical": (BEST_CLASSICAL, {}, {}),
+        "share 0.5, strength 0.5": (DEFAULT_ARM, {"mode": "perturb", "synthetic_fraction": 0.5}, {}),
+        "share 0.25, strength 0.5": (DEFAULT_ARM, {"mode": "perturb", "synthetic_fraction": 0.25}, {}),
+        "share 0.5, strength 0.25": (DEFAULT_ARM, {"mode": "perturb", "perturb_strength": 0.25}, {}),
+        "share 0.25, strength 0.25": (
+            DEFAULT_ARM,
+            {"mode": "perturb", "synthetic_fraction": 0.25, "perturb_strength": 0.25},
+            {},
+        ),
+    },
 }
 
 
@@ -77,7 +91,9 @@ class Settings:
     run: str  # a genaug-bench out= directory whose generators are reused
     per_class: list[int]
     family: str = "ae"
-    data: str = "mnist5k"  # the data set the run used (checked against its recorded size)
+    # the data set the run used, a genaug.data.load name (checked against its recorded size); a set with predefined
+    # held-out parts (photos-train) is measured on them, as genaug-bench does
+    data: str = "mnist5k"
     fingerprint: str = ""  # the run's configuration fingerprint (read from it): rows of another one are not reused
     report: str = "bench_tuning"  # writes benchmarks/results/<report>.{md,json}
     variants: str = "mixing"  # a key of VARIANT_SETS
@@ -164,7 +180,8 @@ def main(argv: list[str]) -> None:
     data = genaug.data.load(settings.data)
     if len(data) != meta["data"]["num_images"]:
         raise ValueError(f"{settings.run} ran on {meta['data']['data_source']}, not on data={settings.data}")
-    bench = Benchmark(config, data, settings.run, progress=False)
+    held_out = {part: genaug.data.load(name) for part, name in (predefined_splits(settings.data) or {}).items()}
+    bench = Benchmark(config, data, settings.run, progress=False, **held_out)
     best = best_classical_by_budget(Path(settings.run) / "results.csv")
     rows = previous_rows(settings.report, settings, selectors=("per_class", "seeds"))  # more of them: rows kept
     for n in settings.per_class:

@@ -71,6 +71,12 @@ VARIANT_SETS: dict[str, dict[str, Variant]] = {
         ),
         "replace 0.2": (DEFAULT_ARM, {"mode": "replace", "synthetic_fraction": 0.2}, {}),
     },
+    # the default arm's perturb strength (bench_tuning_strength_<data>.md)
+    "strength": {
+        "best_classical": (BEST_CLASSICAL, {}, {}),
+        "strength 0.5": (DEFAULT_ARM, {"mode": "perturb", "perturb_strength": 0.5}, {}),
+        "strength 0.25": (DEFAULT_ARM, {"mode": "perturb", "perturb_strength": 0.25}, {}),
+    },
     # the default arm's share of synthetic images and perturb strength (where a weak generator costs accuracy)
     "share": {
         "best_classical": (BEST_CLASSICAL, {}, {}),

@@ -59,12 +59,18 @@ def test_an_arm_on_best_classical_stacks_on_the_chosen_arm_and_judges_with_its_c
     judges = {name: train_classifier(digits16.images[:100], digits16.labels[:100], 10, steps=5, seed=i)
               for i, name in enumerate(["classical", "mixup"])}  # fmt: skip
     train = digits16.subset(range(200))
-    inputs = ArmInputs(train, BenchConfig(), 4, tiny_models["ae"], judges.__getitem__, best_classical="mixup")
+    config = BenchConfig()
+    inputs = ArmInputs(train, config, 4, tiny_models["ae"], judges.__getitem__, best_classical="mixup")
     arm = BALANCED_ARMS["best_classical+filtered_synthetic"]
     assert arm.base("mixup") == "mixup" and arm.base(None) is None
     plan = arm.plan(inputs)
     public = genaug.augment.BatchAugment(
-        tiny_models["ae"], mode="perturb", p=0.5, strength=0.5, filter=PredictionFilter(judges["mixup"]), seed=4
+        tiny_models["ae"],
+        mode="perturb",
+        p=config.synthetic_fraction,
+        strength=config.perturb_strength,
+        filter=PredictionFilter(judges["mixup"]),
+        seed=4,
     )
     mixup = genaug.baselines.BatchLabelMix("mixup", 10, seed=4)
     x, y = train.images[:64].float() / 255, train.labels[:64]

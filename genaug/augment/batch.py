@@ -2,7 +2,7 @@
 
 Called after the DataLoader, like torchvision's ``v2.MixUp`` / ``v2.CutMix``::
 
-    aug = genaug.augment.BatchAugment(model, mode="perturb", p=0.5, strength=0.5, filter=keep, seed=0)
+    aug = genaug.augment.BatchAugment(model, mode="perturb", p=0.5, strength=0.25, filter=keep, seed=0)
     for x, y in loader:
         x, y = aug(x.to(device), y.to(device))
 

@@ -6,8 +6,9 @@ indices into synthetic images of the same classes, drawing its noise from one CP
 
 - ``"replace"``: fresh samples of each image's class (``model.sample``; the real image is not used);
 - ``"perturb"`` (families with an encoder: ae, cvae, diffusion): the image itself, encoded, its code moved by
-  ``strength`` standard deviations of noise and decoded (``model.perturb``); the cvae decodes under the image's
-  class. A diffusion model noises the image to level ``strength`` in (0, 1] and denoises it under its class.
+  ``strength`` standard deviations of noise, and the change this makes to its decoding added to it
+  (``model.perturb``, which keeps the detail the decoder cannot draw); the cvae decodes under the image's class. A
+  diffusion model noises the image to level ``strength`` in (0, 1] and denoises it under its class.
 
 ``filter`` (any ``genaug.filters`` filter) judges the synthetic images; rejected ones are redrawn up to
 ``redraws`` times and otherwise leave the real image in place.

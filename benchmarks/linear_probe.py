@@ -8,6 +8,7 @@ test images.
 
     python -m benchmarks.linear_probe                  # ae + cvae, 1000 steps each
     python -m benchmarks.linear_probe steps=200        # a quick look
+    python -m benchmarks.linear_probe families=diffusion   # adds the diffusion row to the table
 
 Rows are written to benchmarks/results/linear_probe.{json,md} as they finish; a re-run skips finished rows and
 resumes unfinished trainings (runs in benchmarks/results/linear_probe_runs/).
@@ -32,6 +33,7 @@ import genaug
 from benchmarks.report import RESULTS, previous_rows, write_rows
 from genaug.bench.machine import describe_machine
 from genaug.data import ImageSet, load, per_class_subset, train_test_split
+from genaug.models.registry import get_family
 from genaug.sklearn.latent import LatentEncoder
 
 WORK = RESULTS / "linear_probe_runs"
@@ -83,6 +85,9 @@ def representations(settings: Settings, train) -> dict[str, tuple[int, Callable[
     }
     for family in settings.families:
         out = WORK / f"{family}-w{settings.base_width}-d{settings.latent_dim}-s{settings.steps}"
+        # the sizes a family has: the diffusion U-Net has no code size (its features are its bottleneck channels)
+        sizes = {"base_width": settings.base_width, "latent_dim": settings.latent_dim}
+        fields = {f.name for f in dataclasses.fields(get_family(family).config_class)}
         start = time.perf_counter()
         genaug.fit(
             train,
@@ -91,15 +96,15 @@ def representations(settings: Settings, train) -> dict[str, tuple[int, Callable[
             out=out,
             seed=settings.seed,
             batch_size=settings.batch_size,
-            base_width=settings.base_width,
-            latent_dim=settings.latent_dim,
             resume=True,
             tensorboard=False,
             sample_every=settings.steps,
+            **{name: value for name, value in sizes.items() if name in fields},
         )
         print(f"{family}: trained in {time.perf_counter() - start:.0f} s ({out})", flush=True)
         encoder = LatentEncoder(str(out)).fit()
-        found[f"LatentEncoder({family}, {settings.steps} steps)"] = (settings.latent_dim, encoder.transform)
+        dimension = encoder.get_feature_names_out().shape[0]
+        found[f"LatentEncoder({family}, {settings.steps} steps)"] = (dimension, encoder.transform)
     return found
 
 
@@ -121,7 +126,10 @@ def markdown(rows: list[dict], command: str, machine: str, settings: Settings) -
         f"seed {settings.seed}.\n\n" + "\n".join(lines) + "\n\n"
         "The cvae's code is meant to carry style, not class: its decoder is given the label and beta > 1 pushes "
         "class information out of z, which is what lets `translate` change the class and keep the style. Its "
-        "features are therefore a poor input for a class probe; use an ae as a feature extractor.\n"
+        "features are therefore a poor input for a class probe; use an ae as a feature extractor. The diffusion "
+        "model's features are its U-Net's bottleneck averaged over positions, for the clean image without a class "
+        "(its width, not latent_dim, sets their dimension); unlike the ae's and cvae's encoders it trains with the "
+        "labels (all but the 10% it drops for guidance), so its few-label probe has seen every training label.\n"
     )
 
 
@@ -130,7 +138,7 @@ def main(argv: list[str]) -> None:
     torch.set_num_threads(settings.threads)
     command = "python -m benchmarks.linear_probe " + " ".join(argv)
     machine = describe_machine(settings.threads)
-    rows = previous_rows("linear_probe", settings)
+    rows = previous_rows("linear_probe", settings, selectors=("families",))  # families only choose rows
     train, test = train_test_split(load("mnist5k"), test_size=0.2, seed=0)
     few = per_class_subset(train, FEW_LABELS, seed=settings.seed)
     for name, (dimension, features) in representations(settings, train).items():

@@ -130,33 +130,36 @@ def main(argv: list[str]) -> int:
     except ImportError:  # the datasets extra is missing: sklearn's digits need none
         data_name, data = "digits", genaug.data.load("digits", image_size=16)
     rows: list[dict[str, Any]] = []
-    with tempfile.TemporaryDirectory() as scratch:
-        root = Path(scratch)
-        for family in FAMILIES:
-            run_check(f"train {family}, precision=auto", lambda f=family: training(data, f, root / f, steps), rows)
-            run_check(
-                f"train {family}, precision=auto, channels_last, compile",
-                lambda f=family: training(data, f, root / f"{f}-fast", steps, channels_last=True, compile=True),
-                rows,
-            )
-        for family, mode in BATCH_MODES:
-            checkpoint = root / family / "timed"
-            run_check(
-                f"BatchAugment({family}, {mode}) on CUDA",
-                lambda c=checkpoint, m=mode: batch_augment(genaug.load(c, device="cuda"), m, data),
-                rows,
-            )
-        run_check("torchrun genaug-train (ae)", lambda: torchrun(data_name, root / "ddp", steps), rows)
     report = {
         "command": " ".join(["python -m benchmarks.gpu_check", *argv]),
         "machine": describe_machine(),
         "gpu": f"{torch.cuda.device_count()} x {torch.cuda.get_device_name(0)}",
         "data": data_name,
         "steps": steps,
-        "wall_s": round(time.perf_counter() - start, 1),
         "rows": rows,
     }
-    write_report("gpu_check", report, markdown(report))
+
+    def check(name: str, measure: Callable[[], dict[str, Any]]) -> None:
+        """Run one check and rewrite the report, so a run stopped midway keeps the rows it measured."""
+        run_check(name, measure, rows)
+        report["wall_s"] = round(time.perf_counter() - start, 1)
+        write_report("gpu_check", report, markdown(report))
+
+    with tempfile.TemporaryDirectory() as scratch:
+        root = Path(scratch)
+        for family in FAMILIES:
+            check(f"train {family}, precision=auto", lambda f=family: training(data, f, root / f, steps))
+            check(
+                f"train {family}, precision=auto, channels_last, compile",
+                lambda f=family: training(data, f, root / f"{f}-fast", steps, channels_last=True, compile=True),
+            )
+        for family, mode in BATCH_MODES:
+            checkpoint = root / family / "timed"
+            check(
+                f"BatchAugment({family}, {mode}) on CUDA",
+                lambda c=checkpoint, m=mode: batch_augment(genaug.load(c, device="cuda"), m, data),
+            )
+        check("torchrun genaug-train (ae)", lambda: torchrun(data_name, root / "ddp", steps))
     print(markdown(report))
     return 0 if all(row["ok"] for row in rows) else 1
 

@@ -1,10 +1,12 @@
-"""benchmarks.small_data's settings: each family's budgets, variants and report, and bad options."""
+"""benchmarks.small_data: each family's budgets, variants and report, bad options, what each budget trains on."""
 
 from __future__ import annotations
 
 import pytest
 
+from benchmarks import small_data
 from benchmarks.small_data import TARGETS, VARIANTS, Settings, describe, markdown
+from genaug.data import load
 
 
 def test_a_family_brings_its_target_budgets_variants_and_report():
@@ -55,3 +57,12 @@ def test_the_table_shows_every_budget_and_variant_measured_with_all_their_seeds(
     assert "| 100 | baseline | 1 | 98.0" in table and "| 500 |" not in table
     assert "+unlabelled: the rest of the pool as unlabelled images" in table
     assert "N = 20: **baseline** (3 seeds); N = 100: **baseline** (1 seed)" in table
+
+
+def test_the_largest_budget_trains_on_every_image_outside_the_validation_split():
+    digits = load("digits", image_size=8)
+    pool, outside_validation = digits.subset(range(0, 600)), digits
+    train, rest = small_data.budget_split(pool, outside_validation, small_data.ALL_OUTSIDE_VALIDATION, seed=0)
+    assert train is outside_validation and len(rest) == 0
+    train, rest = small_data.budget_split(pool, outside_validation, 5, seed=0)
+    assert train.class_counts() == [5] * 10 and len(train) + len(rest) == len(pool)

@@ -9,6 +9,8 @@ shipped ``model=<family>`` recipe plus the variant's overrides) and is scored ag
 generator and no judge saw (variant +unlabelled also trains on the rest of the pool, labels hidden). The issues'
 N = 500, "all of MNIST-5k", is more than the pool holds: that budget trains on every image outside the validation
 split (3,500, the reference split too), with no unlabelled rest.
+The diffusion family's sampling variants (solver steps, guidance) sample the baseline's generator of each subset and
+seed with other default options: what each costs or buys in fidelity, recall and memorisation, chosen on validation.
 
 - label fidelity: share of samples the reference CNN, and independently the SVM, assigns the class they were
   conditioned on;
@@ -18,6 +20,7 @@ split (3,500, the reference split too), with no unlabelled rest.
 
     python -m benchmarks.small_data                     # cgan: its target budgets, seeds 0-2, every variant
     python -m benchmarks.small_data family=diffusion per_class=20 seeds=3
+    python -m benchmarks.small_data family=diffusion per_class=20 seeds=3 "variants=5 steps,10 steps,guidance 1"
     python -m benchmarks.small_data per_class=10 seeds=1 variants=baseline,+ada steps=200
 
 Cost: a cgan run of the recipe's 3,000 steps took about 10 minutes on 2 cores (train_quality.md), and scoring adds
@@ -32,6 +35,7 @@ family joined it.)
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 import sys
@@ -41,11 +45,13 @@ from pathlib import Path
 from typing import Any
 
 import torch
+import yaml
 from sklearn.svm import SVC
 from torchvision.utils import save_image
 
 from benchmarks.report import RESULTS, previous_rows, write_rows
 from benchmarks.train_quality import default_recipe
+from genaug import load as load_model
 from genaug.bench.machine import describe_machine
 from genaug.bench.statistics import mean_ci
 from genaug.data import ImageSet, load, per_class_split, train_test_split
@@ -65,8 +71,18 @@ VARIANTS: dict[str, dict[str, list[str]]] = {
         "+ada+lecam+auto width": ["model.ada_target=0.6", "model.lecam_weight=0.3", "model.discriminator_width=auto"],
         "+unlabelled": [],
     },
-    "diffusion": {"baseline": [], "+unlabelled": []},
+    "diffusion": {
+        "baseline": [],
+        "+unlabelled": [],
+        "5 steps": ["model.sampling_steps=5"],
+        "10 steps": ["model.sampling_steps=10"],
+        "guidance 1": ["model.guidance=1.0"],
+        "guidance 3": ["model.guidance=3.0"],
+    },
 }
+# variants that only change the default sampling options: they sample the baseline's generator (trained once per
+# subset and seed), so their train time is the baseline's
+SAMPLING_VARIANTS = {"5 steps", "10 steps", "guidance 1", "guidance 3"}
 # variants that also train on the rest of the pool, labels hidden, as unlabelled images (issue 22)
 UNLABELLED_VARIANTS = {"+unlabelled"}
 # The issues' largest budget, "all of MNIST-5k": more than the pool holds (about 150 per class), so it trains on
@@ -232,12 +248,32 @@ def run_variant(
     return model, time.perf_counter() - start
 
 
+def sampling_variant(
+    train: ImageSet, variant: str, settings: Settings, seed: int, work: Path, baseline_train_s: float | None
+) -> tuple[GenerativeModel, float]:
+    """The baseline's generator of this subset and seed (loaded from ``work``/baseline, or trained there first) with
+    ``variant``'s sampling options as its defaults, and the baseline's train time."""
+    baseline = work / "baseline"
+    if baseline_train_s is None or not (baseline / "weights.safetensors").is_file():
+        model, baseline_train_s = run_variant(train, train, "baseline", settings, seed, baseline)
+    else:
+        model = load_model(baseline)
+    changes = {}
+    for override in VARIANTS[settings.family][variant]:
+        key, value = override.split("=", 1)
+        changes[key.removeprefix("model.")] = yaml.safe_load(value)
+    model.config = dataclasses.replace(model.config, **changes)  # checked as any config is
+    return model, baseline_train_s
+
+
 def describe(family: str, variant: str) -> str:
     """What a variant changes: its Hydra overrides, and the unlabelled images it adds."""
     overrides = VARIANTS[family][variant]
     parts = [f"`{' '.join(overrides)}`"] if overrides else []
     if variant in UNLABELLED_VARIANTS:
         parts.append("the rest of the pool as unlabelled images")
+    if variant in SAMPLING_VARIANTS:
+        parts.append("the baseline's generator")
     return " + ".join(parts) or "none"
 
 
@@ -324,7 +360,12 @@ def main(argv: list[str]) -> None:
                     continue
                 if real_only is None:
                     real_only = real_only_accuracy(train, judges, settings, seed)
-                model, seconds = run_variant(train, rest, variant, settings, seed, work / f"n{n}-seed{seed}" / variant)
+                subset_work = work / f"n{n}-seed{seed}"
+                if variant in SAMPLING_VARIANTS:
+                    baseline_s = next((r["train_s"] for r in rows_of(rows, n, "baseline") if r["seed"] == seed), None)
+                    model, seconds = sampling_variant(train, variant, settings, seed, subset_work, baseline_s)
+                else:
+                    model, seconds = run_variant(train, rest, variant, settings, seed, subset_work / variant)
                 metrics = score(model, train, judges, settings, seed)
                 if seed == 0:
                     grid_labels = torch.arange(model.num_classes).repeat_interleave(10)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pytest
+import torch
 
 from benchmarks import small_data
 from benchmarks.small_data import TARGETS, VARIANTS, Settings, describe, markdown
-from genaug.data import load
+from genaug.data import load, per_class_subset
 
 
 def test_a_family_brings_its_target_budgets_variants_and_report():
@@ -66,3 +67,15 @@ def test_the_largest_budget_trains_on_every_image_outside_the_validation_split()
     assert train is outside_validation and len(rest) == 0
     train, rest = small_data.budget_split(pool, outside_validation, 5, seed=0)
     assert train.class_counts() == [5] * 10 and len(train) + len(rest) == len(pool)
+
+
+def test_a_sampling_variant_samples_the_baseline_generator_with_its_options(tmp_path):
+    settings = Settings.from_argv(["family=diffusion", "steps=2"])
+    train = per_class_subset(load("digits", image_size=8), 2)
+    model, _ = small_data.sampling_variant(train, "5 steps", settings, 0, tmp_path, baseline_train_s=None)
+    assert model.config.sampling_steps == 5 and (tmp_path / "baseline" / "weights.safetensors").is_file()
+    again, seconds = small_data.sampling_variant(train, "guidance 3", settings, 0, tmp_path, baseline_train_s=12.5)
+    assert (again.config.guidance, again.config.sampling_steps, seconds) == (3.0, 20, 12.5)  # loaded, not retrained
+    for name, weights in model.state_dict().items():
+        assert torch.equal(weights, again.state_dict()[name])
+    assert "the baseline's generator" in describe("diffusion", "guidance 3")

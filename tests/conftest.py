@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -10,6 +11,13 @@ import torch
 from PIL import Image
 
 from genaug.data import ImageSet, load, train_test_split
+
+# The suite checks behaviour on the CPU, where CI runs it: exact expectations (a seed's samples, a resumed run's
+# weights, an export's bytes) hold within one device, and a GPU would otherwise take every device="auto" model and
+# every subprocess. On a machine with a GPU the suite therefore hides it, unless GENAUG_TESTS_ON_CUDA=1 (which the
+# CUDA-only tests need); `python -m benchmarks.gpu_check` is the check of the CUDA paths. Set before CUDA starts.
+if os.environ.get("GENAUG_TESTS_ON_CUDA") != "1":
+    os.environ["CUDA_VISIBLE_DEVICES"] = ""
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -181,14 +181,27 @@ def svm_label_fidelity(svm: SVC, samples: torch.Tensor, labels: torch.Tensor) ->
     return float((torch.as_tensor(svm.predict(pixels(samples))) == labels).float().mean())
 
 
-def train_judges(settings: Settings) -> tuple[Judges, ImageSet, ImageSet, dict[str, float]]:
-    """The judges, the pool subsets are drawn from, every image outside the validation split, and the judges' own
-    validation accuracies."""
+def protocol_splits() -> tuple[ImageSet, ImageSet, ImageSet, ImageSet]:
+    """MNIST-5k's reference split (the judges'), pool (the budgets' subsets), validation split (every score's) and
+    every image outside the validation split (the pool and the reference split: the largest budget's)."""
     data = load("mnist5k")
     rest, reference = train_test_split(data, test_size=0.4, seed=0)
     pool, validation = train_test_split(rest, test_size=0.5, seed=0)
+    outside_validation = ImageSet(
+        torch.cat([pool.images, reference.images]),
+        torch.cat([pool.labels, reference.labels]),
+        data.classes,
+        f"{data.source}: the pool and the reference split",
+    )
+    return reference, pool, validation, outside_validation
+
+
+def train_judges(settings: Settings) -> tuple[Judges, ImageSet, ImageSet, dict[str, float]]:
+    """The judges, the pool subsets are drawn from, every image outside the validation split, and the judges' own
+    validation accuracies."""
+    reference, pool, validation, outside_validation = protocol_splits()
     cnn = train_classifier(
-        reference.images, reference.labels, data.num_classes, steps=settings.classifier_steps, seed=0
+        reference.images, reference.labels, reference.num_classes, steps=settings.classifier_steps, seed=0
     )
     svm = SVC(kernel="rbf", C=settings.svm_c, gamma="scale").fit(pixels(reference.images), reference.labels.numpy())
     judges = Judges(cnn, svm, validation)
@@ -196,7 +209,7 @@ def train_judges(settings: Settings) -> tuple[Judges, ImageSet, ImageSet, dict[s
         "reference_cnn": accuracy(cnn, validation.images, validation.labels),
         "svm": float((svm.predict(pixels(validation.images)) == validation.labels.numpy()).mean()),
     }
-    return judges, pool, rest, own
+    return judges, pool, outside_validation, own
 
 
 def budget_split(pool: ImageSet, outside_validation: ImageSet, n: int, seed: int) -> tuple[ImageSet, ImageSet]:

@@ -79,3 +79,12 @@ def test_a_sampling_variant_samples_the_baseline_generator_with_its_options(tmp_
     for name, weights in model.state_dict().items():
         assert torch.equal(weights, again.state_dict()[name])
     assert "the baseline's generator" in describe("diffusion", "guidance 3")
+
+
+def test_the_largest_budget_never_sees_a_validation_image():
+    reference, pool, validation, outside_validation = small_data.protocol_splits()
+    assert len(outside_validation) == len(pool) + len(reference) == 3500
+    seen = {image.numpy().tobytes() for image in outside_validation.images}
+    assert not any(image.numpy().tobytes() in seen for image in validation.images)
+    pairs = zip(pool.class_counts(), reference.class_counts(), strict=True)
+    assert outside_validation.class_counts() == [a + b for a, b in pairs]

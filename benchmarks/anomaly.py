@@ -34,18 +34,19 @@ from genaug.data import ImageSet, load, train_test_split
 
 WORK = RESULTS / "anomaly_runs"
 
-# Published one-class MNIST ROC-AUCs (%) per normal digit, full MNIST (~6,000 training images of the digit, all
-# 10,000 test images), from Ruff et al., "Deep One-Class Classification", ICML 2018, Table 1: DCAE is a deep
-# convolutional autoencoder scored by reconstruction error (the counterpart of our ae); one-class Deep SVDD is
-# their method. Their inputs were preprocessed (global contrast normalisation, min-max scaling) and about 1% of
-# other digits were not mixed in. The values were transcribed without access to the paper here: check them
-# against Table 1 before quoting them elsewhere.
 # family -> what its anomaly_score measures here
 SCORES = {
     "ae": "reconstruction error",
     "cvae": "negative ELBO ({samples} z draw(s) per image)",
     "diffusion": "denoising error over noise levels, under the normal class",
 }
+
+# Published one-class MNIST ROC-AUCs (%) per normal digit, full MNIST (~6,000 training images of the digit, all
+# 10,000 test images), from Ruff et al., "Deep One-Class Classification", ICML 2018, Table 1: DCAE is a deep
+# convolutional autoencoder scored by reconstruction error (the counterpart of our ae); one-class Deep SVDD is
+# their method. Their inputs were preprocessed (global contrast normalisation, min-max scaling) and about 1% of
+# other digits were not mixed in. The values were transcribed without access to the paper here: check them
+# against Table 1 before quoting them elsewhere.
 REFERENCES = {
     "DCAE (Ruff et al. 2018)": [97.6, 98.3, 85.4, 86.7, 86.5, 78.2, 94.6, 92.3, 86.5, 90.4],
     "one-class Deep SVDD (Ruff et al. 2018)": [98.0, 99.7, 91.7, 91.9, 94.9, 88.5, 98.3, 94.6, 93.9, 96.5],

@@ -45,7 +45,6 @@ from pathlib import Path
 from typing import Any
 
 import torch
-import yaml
 from sklearn.svm import SVC
 from torchvision.utils import save_image
 
@@ -271,11 +270,10 @@ def sampling_variant(
         model, baseline_train_s = run_variant(train, train, "baseline", settings, seed, baseline)
     else:
         model = load_model(baseline)
-    changes = {}
-    for override in VARIANTS[settings.family][variant]:
-        key, value = override.split("=", 1)
-        changes[key.removeprefix("model.")] = yaml.safe_load(value)
-    model.config = dataclasses.replace(model.config, **changes)  # checked as any config is
+    overrides = VARIANTS[settings.family][variant]
+    variant_config, _ = default_recipe(settings.family, overrides)  # Hydra parses the overrides' values
+    changed = [override.split("=", 1)[0].removeprefix("model.") for override in overrides]
+    model.config = dataclasses.replace(model.config, **{key: getattr(variant_config, key) for key in changed})
     return model, baseline_train_s
 
 

@@ -109,7 +109,7 @@ def test_perturb_moves_the_code_of_the_image_itself(library, family, tiny_models
     assert not torch.equal(as_chw(moved), x[0])
     labels = () if family == "ae" else ([3],)
     change = model.perturb(x, *labels, strength=1.0, generator=0) - x.float() / 255
-    assert change.abs().max() > 0.01  # the move shows: over 2 grey levels (tiny models move little; 0.04 on torch 2.11)
+    assert change.abs().max() > 0.05  # the move shows, and its seed comes from the transform's draw
     if family == "cvae":  # decoded under the sample's label
         (other_class,) = library.run(at_one, [(image, 5)], seed=0)
         assert not torch.equal(as_chw(other_class), as_chw(moved))

@@ -104,6 +104,8 @@ class Settings:
     report: str = "bench_tuning"  # writes benchmarks/results/<report>.{md,json}
     variants: str = "mixing"  # a key of VARIANT_SETS
     seeds: int | None = None  # the run's first seeds only (None: all of them)
+    # where the classifiers train (auto: CUDA, then MPS, then the CPU); recorded as resolved, since rows depend on it
+    device: str = "auto"
 
     @property
     def variant_set(self) -> dict[str, Variant]:
@@ -174,7 +176,6 @@ def markdown(rows: list[dict[str, Any]], command: str, machine: str, settings: S
 def main(argv: list[str]) -> None:
     settings = Settings.from_argv(argv)
     command = "python -m benchmarks.bench_tuning " + " ".join(argv)
-    machine = describe_machine()
     meta = json.loads((Path(settings.run) / "bench_meta.json").read_text())
     config = BenchConfig.from_recorded(meta["config"])
     if config.fingerprint(meta["data"]) != meta["fingerprint"]:
@@ -187,7 +188,8 @@ def main(argv: list[str]) -> None:
     if len(data) != meta["data"]["num_images"]:
         raise ValueError(f"{settings.run} ran on {meta['data']['data_source']}, not on data={settings.data}")
     held_out = {part: genaug.data.load(name) for part, name in (predefined_splits(settings.data) or {}).items()}
-    bench = Benchmark(config, data, settings.run, progress=False, **held_out)
+    bench = Benchmark(config, data, settings.run, progress=False, device=settings.device, **held_out)
+    settings.device, machine = str(bench.device), describe_machine(device=bench.device)
     best = best_classical_by_budget(Path(settings.run) / "results.csv")
     rows = previous_rows(settings.report, settings, selectors=("per_class", "seeds"))  # more of them: rows kept
     for n in settings.per_class:

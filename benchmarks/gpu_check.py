@@ -4,7 +4,8 @@
   ``compile`` as well: images/s and peak GPU memory;
 - ``BatchAugment`` on CUDA batches (ae perturb, cvae perturb, cgan replace): ms per batch of 256, and that the
   result stays on the GPU;
-- ``torchrun`` (DDP): 2 processes when 2 GPUs are visible, else 1.
+- ``torchrun`` (DDP): 2 processes when 2 GPUs are visible, else 1;
+- ``genaug-bench device=cuda`` on the quick recipe (shrunk): every arm's classifier and the generator on the GPU.
 
     python -m benchmarks.gpu_check                  # writes benchmarks/results/gpu_check.{md,json}
     python -m benchmarks.gpu_check steps=100
@@ -98,6 +99,21 @@ def torchrun(data_name: str, out: Path, steps: int) -> dict[str, Any]:
     return {"processes": processes, "checkpoint": (out / "weights.safetensors").is_file()}
 
 
+def bench(out: Path) -> dict[str, Any]:
+    """genaug-bench's quick recipe, shrunk, with every generator, classifier and augmentation on the GPU."""
+    command = [
+        sys.executable, "-m", "genaug.cli.bench", "bench=quick", "data=digits", f"out={out}", "device=cuda",
+        "workers=1", "progress=false", "bench.per_class=[5]", "bench.seeds=1", "bench.generator_steps=50",
+        "bench.classifier_steps=50",
+    ]  # fmt: skip
+    done = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    if done.returncode != 0:
+        raise RuntimeError(f"genaug-bench exited {done.returncode}: {done.stderr[-2000:]}")
+    if "ran on cuda" not in (out / "summary.md").read_text():
+        raise RuntimeError(f"{out / 'summary.md'} does not say the benchmark ran on CUDA")
+    return {"rows": (out / "results.csv").read_text().count("\n") - 1}
+
+
 def markdown(report: dict[str, Any]) -> str:
     lines = [
         f"Command: `{report['command']}`  ",
@@ -160,6 +176,7 @@ def main(argv: list[str]) -> int:
                 lambda c=checkpoint, m=mode: batch_augment(genaug.load(c, device="cuda"), m, data),
             )
         check("torchrun genaug-train (ae)", lambda: torchrun(data_name, root / "ddp", steps))
+        check("genaug-bench device=cuda (quick recipe)", lambda: bench(root / "bench"))
     print(markdown(report))
     return 0 if all(row["ok"] for row in rows) else 1
 

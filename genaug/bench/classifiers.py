@@ -28,7 +28,7 @@ class ClassifierStore:
         """Keep ``classifier`` as ``arm``'s; returns it."""
         self.directory.mkdir(parents=True, exist_ok=True)
         with atomic_path(self._path(arm)) as tmp:
-            save_file({k: v.detach().contiguous() for k, v in classifier.state_dict().items()}, str(tmp))
+            save_file({k: v.detach().cpu().contiguous() for k, v in classifier.state_dict().items()}, str(tmp))
         return classifier
 
     def load(self, arm: str) -> torch.nn.Module | None:

@@ -50,6 +50,7 @@ from genaug.metrics.classifier import build_classifier
 from genaug.models.base import EncodingModel, GenerativeModel
 from genaug.models.registry import get_family
 from genaug.train import Trainer, TrainerConfig
+from genaug.train.device import resolve_device
 
 RESULT_FIELDS = [
     "scenario", "per_class", "imbalance_ratio", "seed", "arm", "family", "mode", "stacked_on", "train_images",
@@ -131,8 +132,10 @@ class Benchmark:
     ``reference`` and ``test`` are held-out sets to use instead of splitting ``data`` (then the pool of labelled
     subsets); a built-in set with predefined splits (``genaug.data.predefined_splits``, e.g. ``photos-train``)
     needs them. ``workers`` > 1 measures that many labelled subsets at a time, in separate processes that share the CPU
-    threads (on 2 cores, 2 workers of one thread each do about 1.3x the work of one process of two threads). A
-    result depends on the threads it was computed with, so a run is reproduced with the same ``workers``.
+    threads (on 2 cores, 2 workers of one thread each do about 1.3x the work of one process of two threads).
+    ``device`` (auto: CUDA, then MPS, then the CPU) trains every generator and classifier, and runs every
+    augmentation, there; the subsets, seeds and splits are the same on any device. A result depends on the device and
+    threads it was computed with, so a run is reproduced with the same ``device`` and ``workers``.
     """
 
     def __init__(
@@ -145,9 +148,11 @@ class Benchmark:
         workers: int = 1,
         reference: ImageSet | None = None,
         test: ImageSet | None = None,
+        device: str = "auto",
     ):
         check_int("workers", workers, minimum=1)
         self.config, self.data, self.out, self.progress, self.workers = config, data, Path(out), progress, workers
+        self.device = resolve_device(device)
         self._reference: torch.nn.Module | None = None
         self.balanced_arms = check_arms(config.arms, BALANCED_ARMS, "arms")
         self.imbalanced_arms = check_arms(config.imbalance_arms, IMBALANCED_ARMS, "imbalance_arms")
@@ -295,7 +300,9 @@ class Benchmark:
 
         def classifier(arm: str) -> torch.nn.Module:
             found = store.load(arm)
-            if found is None:
+            if found is not None:
+                found = found.to(self.device)
+            else:
                 plan = BALANCED_ARMS[arm].plan(ArmInputs(train, self.config, scenario.seed))
                 found = store.save(arm, self.train_classifier(plan, scenario.seed))
             return found
@@ -316,7 +323,7 @@ class Benchmark:
         steps = cfg.steps_for(family, len(train))
         trainer = TrainerConfig(
             steps=steps, batch_size=cfg.generator_batch_size, seed=scenario.seed, resume=True,
-            progress=False, tensorboard=False, sample_every=steps, checkpoint_every=500,
+            progress=False, tensorboard=False, sample_every=steps, checkpoint_every=500, device=str(self.device),
         )  # fmt: skip
         out = scenario.generators_dir(self.out) / family
         hidden = unlabelled.images if unlabelled is not None else None  # a bare tensor: no labels to ignore
@@ -329,9 +336,9 @@ class Benchmark:
             self._reference = train_classifier(
                 self.reference_set.images, self.reference_set.labels, self.data.num_classes,
                 steps=cfg.classifier_steps, batch_size=cfg.classifier_batch_size, lr=cfg.classifier_lr,
-                seed=cfg.split_seed,
+                seed=cfg.split_seed, device=self.device,
             )  # fmt: skip
-        return self._reference
+        return self._reference.to(self.device)
 
     def _quality(self, model: GenerativeModel, reference: torch.nn.Module, train: ImageSet) -> dict[str, float]:
         labels = torch.arange(model.num_classes).repeat_interleave(QUALITY_SAMPLES_PER_CLASS)
@@ -366,6 +373,7 @@ class Benchmark:
             plan.images, plan.labels, self.data.num_classes, steps=cfg.classifier_steps,
             batch_size=cfg.classifier_batch_size, lr=cfg.classifier_lr, seed=seed, augment=plan.augment,
             class_weights=plan.class_weights, architecture=cfg.classifier, width=cfg.classifier_width,
+            device=self.device,
         )  # fmt: skip
 
 

@@ -2,12 +2,16 @@
 
 Each subset is one task; a worker writes its rows to the shared result files itself (under their lock), so an
 interrupted parallel run resumes like a serial one. Workers are spawned (not forked: forking a process that has
-started torch's thread pools can hang) and split the parent's CPU threads between them.
+started torch's thread pools can hang) and split the parent's CPU threads between them. Each gets the benchmark
+as plain pickled bytes, its tensors copied: multiprocessing's own pickler would share them through file
+descriptors, which fails to spawn a worker when two views of one tensor travel (pytorch/pytorch#31571; seen with
+torch 2.11), and a CUDA tensor would travel as a handle into the parent's memory.
 """
 
 from __future__ import annotations
 
 import multiprocessing
+import pickle
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from typing import TYPE_CHECKING
 
@@ -28,7 +32,7 @@ def run_in_workers(benchmark: Benchmark, todo: list[Scenario], step: str) -> Non
     threads = max(1, torch.get_num_threads() // benchmark.workers)
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(
-        benchmark.workers, mp_context=context, initializer=_start, initargs=(benchmark, threads)
+        benchmark.workers, mp_context=context, initializer=_start, initargs=(pickle.dumps(benchmark), threads)
     ) as pool:
         futures = [pool.submit(_run_step, step, scenario) for scenario in todo]
         try:
@@ -43,10 +47,10 @@ def run_in_workers(benchmark: Benchmark, todo: list[Scenario], step: str) -> Non
             raise
 
 
-def _start(benchmark: Benchmark, threads: int) -> None:
+def _start(benchmark: bytes, threads: int) -> None:
     global _benchmark
     torch.set_num_threads(threads)
-    _benchmark = benchmark
+    _benchmark = pickle.loads(benchmark)
 
 
 def _run_step(step: str, scenario: Scenario) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 import hydra
+import torch
 from hydra.core.hydra_config import HydraConfig
 from hydra.utils import instantiate
 from omegaconf import DictConfig
@@ -26,9 +27,12 @@ def main(cfg: DictConfig) -> None:
     print(data.summary())
     for part, held in held_out.items():
         print(f"{part}: the predefined split {held.source}")
-    benchmark = Benchmark(bench, data, cfg.out, models, progress=cfg.progress, workers=cfg.workers, **held_out)
+    benchmark = Benchmark(
+        bench, data, cfg.out, models, progress=cfg.progress, workers=cfg.workers, device=cfg.device, **held_out
+    )
     out = benchmark.run()
-    summary = write_summary(out, header(HydraConfig.get().overrides.task, time.perf_counter() - start))
+    overrides = HydraConfig.get().overrides.task
+    summary = write_summary(out, header(overrides, time.perf_counter() - start, benchmark.device))
     print(summary.read_text())
     print(f"results: {out / 'results.csv'}; summary: {summary}")
     for verdict in verdicts(out):
@@ -42,12 +46,13 @@ def held_out_sources(data: DictConfig) -> dict[str, str]:
     return (predefined_splits(source) or {}) if isinstance(source, str) else {}
 
 
-def header(overrides: list[str], seconds: float) -> str:
-    """How the summary was produced: command line, machine and this invocation's wall time."""
+def header(overrides: list[str], seconds: float, device: torch.device) -> str:
+    """How the summary was produced: command line, machine (and the device it ran on) and this invocation's wall
+    time."""
     return (
         "# genaug-bench\n\n"
         f"- Command: `genaug-bench {' '.join(overrides)}`\n"
-        f"- Machine: {describe_machine()}\n"
+        f"- Machine: {describe_machine(device=device)}\n"
         f"- Wall time of this invocation: {seconds / 60:.1f} min (a rerun skips the rows already in results.csv, "
         "so a resumed benchmark's total is the sum over its invocations)\n"
     )

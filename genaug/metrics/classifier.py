@@ -63,6 +63,7 @@ def train_classifier(
     class_weights: torch.Tensor | None = None,
     architecture: str = "small_cnn",
     width: int = 32,
+    device: str | torch.device = "cpu",
 ) -> nn.Module:
     """Train a classifier (``architecture``: a key of ``CLASSIFIERS``) on N x C x H x W images (uint8 or float in
     [0, 1]) with AdamW and one-cycle decay.
@@ -74,20 +75,24 @@ def train_classifier(
     floats) weight the cross-entropy loss per class, e.g. inverse class frequencies for long-tailed data (with
     soft labels too: ``classification_loss``). ``width`` is the channel count of the first stage (the second has
     twice as many): 16 trains much faster than 32 on a CPU (README, the genaug-bench runs published in
-    benchmarks/results/).
+    benchmarks/results/). The classifier trains on ``device``, where it is returned; each batch, and ``augment``,
+    runs there (the batch draws are the same on any device).
     """
+    device = torch.device(device)
     if class_weights is not None:
-        class_weights = torch.as_tensor(class_weights, dtype=torch.float32)
+        class_weights = torch.as_tensor(class_weights, dtype=torch.float32, device=device)
         if class_weights.shape != (num_classes,):
             raise ValueError(f"class_weights must hold one weight per class ({num_classes}), got {class_weights.shape}")
     torch.manual_seed(seed)
     batches = torch.Generator().manual_seed(seed)
-    model = build_classifier(architecture, images.shape[1], num_classes, width)
+    model = build_classifier(architecture, images.shape[1], num_classes, width).to(device)
+    images, labels = images.to(device), labels.to(device)
     optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=1e-4)
     schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=lr, total_steps=steps, pct_start=0.15)
     model.train()
     for _ in range(steps):
         idx = torch.randint(len(images), (min(batch_size, len(images)),), generator=batches)
+        idx = idx.to(device)
         x, y = as_float(images[idx]), labels[idx]
         if augment is not None:
             x, y = augment_batch(augment, x, y, num_classes)

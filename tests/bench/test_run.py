@@ -29,9 +29,10 @@ TINY_BENCH = dict(
 )  # fmt: skip
 
 
-def run(out, data, workers=1, **overrides):
+def run(out, data, workers=1, device="auto", **overrides):
     config = BenchConfig(**{**TINY_BENCH, **overrides})
-    return Benchmark(config, data, out, {"cvae": tiny_config("cvae")}, progress=False, workers=workers).run()
+    models = {"cvae": tiny_config("cvae")}
+    return Benchmark(config, data, out, models, progress=False, workers=workers, device=device).run()
 
 
 def rows(out, name="results.csv"):
@@ -332,3 +333,21 @@ def test_the_diffusion_family_runs_in_the_benchmark_in_perturb_mode(tmp_path, di
         ("real", "", ""),
         ("real+synthetic", "diffusion", "perturb"),
     ]
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="CUDA is available here")
+def test_an_unavailable_device_is_refused_before_any_training(tmp_path, digits):
+    with pytest.raises(ValueError, match="device='cuda' but CUDA is not available"):
+        Benchmark(BenchConfig(**TINY_BENCH), digits, tmp_path, device="cuda")
+    assert not tmp_path.joinpath("results.csv").exists()
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+def test_every_arm_runs_on_a_cuda_device_in_every_worker(tmp_path, digits):
+    out = run(tmp_path / "bench", digits, workers=2, device="cuda")
+    assert len(rows(out)) == 11 and len(rows(out, "quality.csv")) == 2  # as on the CPU
+    config = BenchConfig(**TINY_BENCH)
+    bench = Benchmark(config, digits, out, {"cvae": tiny_config("cvae")}, progress=False, device="cuda")
+    train = Scenario("balanced", 4, 1.0, 0).draw(bench.pool)
+    judge = bench.judge(train, Scenario("balanced", 4, 1.0, 0))("classical")  # kept by the run, loaded on the GPU
+    assert next(judge.parameters()).device.type == "cuda"

@@ -8,6 +8,7 @@ import sys
 
 import numpy as np
 import pytest
+import torch
 from PIL import Image
 
 
@@ -56,6 +57,11 @@ def test_runs_on_a_user_image_folder(tmp_path, digits):
         ("bench.arms=[real,magic]", "valid arms"),
         ("bench.mode=blend", "bench.mode must be one of"),
         ("workers=0", "workers must be an int >= 1, got 0"),
+        pytest.param(
+            "device=cuda",
+            "device='cuda' but CUDA is not available here",
+            marks=pytest.mark.skipif(torch.cuda.is_available(), reason="CUDA is available here"),
+        ),
     ],
 )
 def test_bad_settings_are_explained(tmp_path, override, message):

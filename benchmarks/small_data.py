@@ -251,12 +251,21 @@ def run_variant(
     overrides = [*VARIANTS[settings.family][variant], f"trainer.seed={seed}"]
     if settings.steps is not None:
         overrides.append(f"trainer.steps={settings.steps}")
-    model_config, trainer_config = default_recipe(settings.family, overrides)
+    extra = unlabelled if variant in UNLABELLED_VARIANTS else None
+    return train_recipe(settings.family, overrides, train, work, extra)
+
+
+def train_recipe(
+    family: str, overrides: list[str], train: ImageSet, work: Path, unlabelled: ImageSet | None = None
+) -> tuple[GenerativeModel, float]:
+    """``family``'s shipped recipe with Hydra ``overrides``, trained quietly on ``train`` (and ``unlabelled``'s
+    images, labels hidden) in ``work``, which it replaces; the model and the wall time of its training."""
+    model_config, trainer_config = default_recipe(family, overrides)
     trainer_config.progress, trainer_config.tensorboard, trainer_config.overwrite = False, False, True
     trainer_config.sample_every = trainer_config.checkpoint_every = 10**9  # one grid and checkpoint, at the end
+    hidden = unlabelled.images if unlabelled is not None else None  # a bare tensor: no labels to ignore
     start = time.perf_counter()
-    extra = unlabelled.images if variant in UNLABELLED_VARIANTS else None
-    model = Trainer(trainer_config, work).fit(train, model_config, extra)
+    model = Trainer(trainer_config, work).fit(train, model_config, hidden)
     return model, time.perf_counter() - start
 
 

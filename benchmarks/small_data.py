@@ -273,10 +273,12 @@ def sampling_variant(
     train: ImageSet, variant: str, settings: Settings, seed: int, work: Path, baseline_train_s: float | None
 ) -> tuple[GenerativeModel, float]:
     """The baseline's generator of this subset and seed (loaded from ``work``/baseline, or trained there first) with
-    ``variant``'s sampling options as its defaults, and the baseline's train time."""
+    ``variant``'s sampling options as its defaults, and the baseline's train time (``baseline_train_s``, its row's,
+    even when its weights are gone and it trains again; else this training's)."""
     baseline = work / "baseline"
     if baseline_train_s is None or not (baseline / "weights.safetensors").is_file():
-        model, baseline_train_s = run_variant(train, train, "baseline", settings, seed, baseline)
+        model, seconds = run_variant(train, train, "baseline", settings, seed, baseline)
+        baseline_train_s = seconds if baseline_train_s is None else baseline_train_s
     else:
         model = load_model(baseline)
     overrides = VARIANTS[settings.family][variant]

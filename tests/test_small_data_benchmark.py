@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 import torch
 
 from benchmarks import small_data
 from benchmarks.small_data import TARGETS, VARIANTS, Settings, describe, markdown
 from genaug.data import load, per_class_subset
+from genaug.models.diffusion import DiffusionConfig
 
 
 def test_a_family_brings_its_target_budgets_variants_and_report():
@@ -88,3 +91,21 @@ def test_the_largest_budget_never_sees_a_validation_image():
     assert not any(image.numpy().tobytes() in seen for image in validation.images)
     pairs = zip(pool.class_counts(), reference.class_counts(), strict=True)
     assert outside_validation.class_counts() == [a + b for a, b in pairs]
+
+
+def test_a_sampling_variant_reports_the_baseline_rows_train_time_when_it_trains_the_baseline_again(
+    tmp_path, monkeypatch
+):
+    trained = []
+
+    def train_again(train, unlabelled, variant, settings, seed, work):
+        trained.append((variant, work))
+        return SimpleNamespace(config=DiffusionConfig()), 349.5
+
+    monkeypatch.setattr(small_data, "run_variant", train_again)
+    settings = Settings.from_argv(["family=diffusion"])
+    model, seconds = small_data.sampling_variant(None, "10 steps", settings, 1, tmp_path, baseline_train_s=220.4)
+    assert trained == [("baseline", tmp_path / "baseline")]  # no weights were left: trained again
+    assert seconds == 220.4 and model.config.sampling_steps == 10
+    _, first = small_data.sampling_variant(None, "10 steps", settings, 1, tmp_path, baseline_train_s=None)
+    assert first == 349.5  # no baseline row yet: this training's time

@@ -300,9 +300,7 @@ class Benchmark:
 
         def classifier(arm: str) -> torch.nn.Module:
             found = store.load(arm)
-            if found is not None:
-                found = found.to(self.device)
-            else:
+            if found is None:
                 plan = BALANCED_ARMS[arm].plan(ArmInputs(train, self.config, scenario.seed))
                 found = store.save(arm, self.train_classifier(plan, scenario.seed))
             return found
@@ -310,9 +308,11 @@ class Benchmark:
         return classifier
 
     def _build_classifier(self) -> torch.nn.Module:
-        """An untrained downstream classifier of the configured architecture, for the store to load weights into."""
+        """An untrained downstream classifier of the configured architecture on the benchmark's device, for the store
+        to load weights into."""
         cfg = self.config
-        return build_classifier(cfg.classifier, self.data.image_shape[0], self.data.num_classes, cfg.classifier_width)
+        channels, classes = self.data.image_shape[0], self.data.num_classes
+        return build_classifier(cfg.classifier, channels, classes, cfg.classifier_width).to(self.device)
 
     def _generator(
         self, scenario: Scenario, family: str, train: ImageSet, unlabelled: ImageSet | None
@@ -338,7 +338,7 @@ class Benchmark:
                 steps=cfg.classifier_steps, batch_size=cfg.classifier_batch_size, lr=cfg.classifier_lr,
                 seed=cfg.split_seed, device=self.device,
             )  # fmt: skip
-        return self._reference.to(self.device)
+        return self._reference
 
     def _quality(self, model: GenerativeModel, reference: torch.nn.Module, train: ImageSet) -> dict[str, float]:
         labels = torch.arange(model.num_classes).repeat_interleave(QUALITY_SAMPLES_PER_CLASS)

@@ -41,6 +41,7 @@ from genaug import load as load_model
 from genaug.bench.machine import describe_machine
 from genaug.data import ImageSet
 from genaug.metrics import predict
+from genaug.metrics.classifier import as_float
 from genaug.models.base import GenerativeModel
 
 
@@ -98,8 +99,7 @@ def queries(validation: ImageSet, settings: Settings) -> tuple[torch.Tensor, tor
             for members in (torch.nonzero(validation.labels == t).flatten() for t in targets.tolist())
         ]
     )
-    as_float = validation.images.float() / 255.0
-    return as_float[chosen], labels, targets, as_float[unrelated]
+    return as_float(validation.images[chosen]), labels, targets, as_float(validation.images[unrelated])
 
 
 def scores(

@@ -11,6 +11,8 @@ classifier trains on it, and the test split stays untouched.
     python -m benchmarks.bench_tuning run=<a run with the diffusion family> family=diffusion \
         variants=default_arm seeds=5 report=bench_tuning_diffusion
     python -m benchmarks.bench_tuning run=<a data=photos run> data=photos-train variants=share report=<name>
+    python -m benchmarks.bench_tuning run=<a data=digits run with the diffusion family> data=digits \
+        family=diffusion variants=strength_steps report=<name>
 
 Writes benchmarks/results/bench_tuning.{md,json} (``report=<name>``: <name>.{md,json}) after every run; a rerun
 with the same settings resumes.
@@ -76,6 +78,24 @@ VARIANT_SETS: dict[str, dict[str, Variant]] = {
         "best_classical": (BEST_CLASSICAL, {}, {}),
         "strength 0.5": (DEFAULT_ARM, {"mode": "perturb", "perturb_strength": 0.5}, {}),
         "strength 0.25": (DEFAULT_ARM, {"mode": "perturb", "perturb_strength": 0.25}, {}),
+    },
+    # the diffusion family's arm on best classical: its perturb strength and its solver steps (a run's own steps are
+    # its generators' sampling_steps, 4 in the published diffusion runs). A perturb integrates ceil(strength x steps)
+    # steps, so at strength 0.25 both 2 and 4 steps take one: their rows agree, as the published report shows
+    "strength_steps": {
+        "best_classical": (BEST_CLASSICAL, {}, {}),
+        "strength 0.25": (DEFAULT_ARM, {"mode": "perturb", "perturb_strength": 0.25}, {}),
+        "strength 0.5": (DEFAULT_ARM, {"mode": "perturb", "perturb_strength": 0.5}, {}),
+        "strength 0.25, 2 solver steps": (
+            DEFAULT_ARM,
+            {"mode": "perturb", "perturb_strength": 0.25},
+            {"sampling_steps": 2},
+        ),
+        "strength 0.25, 8 solver steps": (
+            DEFAULT_ARM,
+            {"mode": "perturb", "perturb_strength": 0.25},
+            {"sampling_steps": 8},
+        ),
     },
     # the default arm's share of synthetic images and perturb strength (where a weak generator costs accuracy)
     "share": {

@@ -9,6 +9,7 @@ import torch
 
 from benchmarks import small_data
 from benchmarks.small_data import TARGETS, VARIANTS, Settings, describe, markdown
+from benchmarks.train_quality import default_recipe
 from genaug.data import load, per_class_subset
 from genaug.models.diffusion import DiffusionConfig
 
@@ -21,6 +22,15 @@ def test_a_family_brings_its_target_budgets_variants_and_report():
     assert diffusion.variants == list(VARIANTS["diffusion"]) and diffusion.report == "diffusion_small_data"
     assert describe("diffusion", "+unlabelled") == "the rest of the pool as unlabelled images"
     assert describe("cgan", "+ada") == "`model.ada_target=0.6`"
+
+
+def test_every_variant_changes_its_family_recipe_as_it_says():
+    for family, variants in VARIANTS.items():
+        shipped, _ = default_recipe(family, [])
+        for name, overrides in variants.items():
+            config, _ = default_recipe(family, overrides)  # Hydra composes every override
+            changed = {f for f in vars(config) if getattr(config, f) != getattr(shipped, f)}
+            assert changed == {o.split("=", 1)[0].removeprefix("model.") for o in overrides}, (family, name)
 
 
 def test_the_table_shows_the_family_targets():

@@ -3,7 +3,8 @@
 Generator with class-conditional batch norm; projection discriminator with spectral norm; hinge loss;
 DiffAugment on real and fake images in every step; an EMA copy of the generator is used for sampling.
 Small-data options (``CGANConfig``; their pieces in ``genaug.models.gan_small_data``): adaptive discriminator
-augmentation (ADA), LeCam regularisation and a discriminator width chosen from the number of training images.
+augmentation (ADA), LeCam regularisation, a discriminator width chosen from the number of training images, and
+nearest-sample reconstruction (IMLE), which pulls the generator's closest sample to each training image.
 
 Unlabelled images (``genaug.fit(..., unlabelled=...)``) enter through the projection discriminator's unconditional
 term: its score is a realism term plus a class projection, and the realism term alone is trained with the same
@@ -77,6 +78,14 @@ class CGANConfig:
     # small training set and the fakes (the authors' one-sided form of the penalty)
     lecam_weight: float = 0.0  # weight of the penalty in D's loss (the paper: 0.3 with DiffAugment); 0 disables it
     lecam_decay: float = 0.99  # EMA decay of the anchors (the paper's 0.99)
+    # Nearest-sample reconstruction (IMLE, Li & Malik 2019): for each of the first imle_images real images of a
+    # batch, the closest (in pixels) of imle_candidates fakes of its class, drawn without gradients, is pulled towards
+    # it by the generator's step (mean squared error). Every training image then has a nearby sample, a direct and
+    # stable signal on small data, where the discriminator's alone teaches little. The search costs generator passes
+    # (imle_images x imle_candidates a step), hence a share of the batch
+    imle_weight: float = 0.0  # weight of that error in G's loss; 0 disables it
+    imle_images: int = 16  # real images of each batch the term covers (all of a smaller batch)
+    imle_candidates: int = 4  # fakes drawn per real image to find its nearest
     unlabelled_weight: float = 1.0  # with unlabelled images only: weight of the unconditional real/fake terms they
     # enter through, in D's loss and in G's
 
@@ -91,7 +100,7 @@ class CGANConfig:
         for name in ("lr_generator", "lr_discriminator"):
             check_number(name, getattr(self, name), minimum=0, min_inclusive=False)
         check_number("ema_decay", self.ema_decay, minimum=0, maximum=1, note="0 disables averaging")
-        for name in ("mismatch_weight", "classifier_weight", "unlabelled_weight"):
+        for name in ("mismatch_weight", "classifier_weight", "unlabelled_weight", "imle_weight"):
             check_number(name, getattr(self, name), minimum=0)
         self.betas = check_betas(self.betas)
         if self.ada_target is not None:
@@ -99,6 +108,8 @@ class CGANConfig:
             self.ada_target = check_number("ada_target", self.ada_target, minimum=0, maximum=1, note=note)
         self.ada_start_p = check_number("ada_start_p", self.ada_start_p, minimum=0, maximum=1)
         self.ada_interval = check_int("ada_interval", self.ada_interval, minimum=1)
+        self.imle_images = check_int("imle_images", self.imle_images, minimum=1)
+        self.imle_candidates = check_int("imle_candidates", self.imle_candidates, minimum=1)
         self.ada_ramp_images = check_int("ada_ramp_images", self.ada_ramp_images, minimum=1)
         check_number("lecam_weight", self.lecam_weight, minimum=0, note="0 disables LeCam regularisation")
         check_number("lecam_decay", self.lecam_decay, minimum=0, maximum=1, max_inclusive=False)
@@ -291,6 +302,7 @@ class CGANObjective(Objective):
         self.classifies = model.num_classes > 1 and cfg.classifier_weight > 0
         self.adaptive = cfg.ada_target is not None
         self.regularised = cfg.lecam_weight > 0
+        self.reconstructs = cfg.imle_weight > 0
         self.opt_g = torch.optim.Adam(model.generator.parameters(), lr=cfg.lr_generator, betas=tuple(cfg.betas))
         self.opt_d = torch.optim.Adam(model.discriminator.parameters(), lr=cfg.lr_discriminator, betas=tuple(cfg.betas))
         if self.adaptive:  # the signal is summed over ada_interval steps
@@ -346,6 +358,19 @@ class CGANObjective(Objective):
             state[key] = mean.clone() if anchor is None else decay * anchor.to(mean.device) + (1 - decay) * mean
         return lecam_penalty(real_logits, fake_logits, state["lecam_real"], state["lecam_fake"])
 
+    def _nearest_sample_error(self, images: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        """IMLE's term: the first ``imle_images`` real images' squared pixel error to the nearest of
+        ``imle_candidates`` fakes of their class (searched without gradients, then generated again with them)."""
+        model: CGAN = self.model
+        images, labels = images[: model.config.imle_images], labels[: model.config.imle_images]
+        n, k = len(images), model.config.imle_candidates
+        z = torch.randn(n, k, model.latent_dim, device=images.device)
+        with torch.no_grad():
+            candidates = model.generate(z.flatten(0, 1), labels.repeat_interleave(k), use_ema=False)
+            distances = (candidates.float().view(n, k, -1) - images.float().flatten(1)[:, None]).pow(2).mean(dim=2)
+            nearest = z[torch.arange(n, device=images.device), distances.argmin(dim=1)]
+        return F.mse_loss(model.generate(nearest, labels, use_ema=False).float(), images.float())
+
     def train_step(
         self, images: torch.Tensor, labels: torch.Tensor, unlabelled: torch.Tensor | None = None
     ) -> dict[str, torch.Tensor]:
@@ -398,6 +423,9 @@ class CGANObjective(Objective):
             if self.classifies:
                 class_logits = model.discriminator.classifier(fake_features).float()
                 g_loss = g_loss + model.config.classifier_weight * F.cross_entropy(class_logits, fake_labels)
+            if self.reconstructs:
+                extra["imle"] = self._nearest_sample_error(images, labels)
+                g_loss = g_loss + model.config.imle_weight * extra["imle"]
         self.precision.step(g_loss, self.opt_g)
         model.discriminator.requires_grad_(True)
         update_ema(model.generator_ema, model.generator, model.config.ema_decay, self._step_count())

@@ -1,5 +1,6 @@
-"""cgan small-data options: adaptive discriminator augmentation, LeCam, the discriminator width chosen from the
-data, the refusal of classes too small for a GAN; each option off trains exactly as the cgan did before them."""
+"""cgan small-data options: adaptive discriminator augmentation, LeCam, nearest-sample reconstruction (IMLE), the
+discriminator width chosen from the data, the refusal of classes too small for a GAN; each option off trains
+exactly as the cgan did before them."""
 
 from __future__ import annotations
 
@@ -142,6 +143,41 @@ def test_lecam_anchors_are_emas_of_the_discriminator_logits(digits16):
     torch.testing.assert_close(objective.state["lecam_fake"], expected_fake)
 
 
+# --- nearest-sample reconstruction (IMLE) --------------------------------------------------------------------
+
+
+def test_the_imle_term_is_each_image_error_to_its_nearest_candidate(digits16):
+    objective = objective_for(digits16.images, digits16.classes, imle_weight=1.0, imle_images=6, imle_candidates=5)
+    model = objective.model
+    model.generator.eval()  # per-image outputs, so a candidate generated again is the same image
+    images, labels = digits16.images[:9].float() / 255, digits16.labels[:9]
+    torch.manual_seed(3)
+    term = objective._nearest_sample_error(images, labels)
+    torch.manual_seed(3)
+    assert objective._nearest_sample_error(images[:6], labels[:6]) == term  # the first imle_images only
+    torch.manual_seed(3)
+    z = torch.randn(6, 5, model.latent_dim)
+    with torch.no_grad():
+        candidates = model.generate(z.flatten(0, 1), labels[:6].repeat_interleave(5), use_ema=False).view(6, 5, -1)
+    errors = (candidates - images[:6].flatten(1)[:, None]).pow(2).mean(dim=2)  # 6 x 5
+    torch.testing.assert_close(term, errors.min(dim=1).values.mean())
+    assert term < errors.mean()  # the nearest, not any candidate
+    assert term.requires_grad  # the generator learns from it
+
+
+def test_imle_brings_samples_closer_to_a_tiny_training_set(digits16):
+    tiny = few_per_class(digits16, 3)
+    errors = {}
+    for weight in (0.0, 10.0):
+        objective = objective_for(tiny.images, tiny.classes, imle_weight=weight)
+        losses = train(objective, tiny, steps=80)
+        assert ("imle" in losses[-1]) == (weight > 0)
+        torch.manual_seed(5)
+        with torch.no_grad():
+            errors[weight] = objective._nearest_sample_error(tiny.images.float() / 255, tiny.labels)
+    assert errors[10.0] < 0.8 * errors[0.0]
+
+
 # --- resume ------------------------------------------------------------------------------------------------------
 
 
@@ -213,6 +249,9 @@ def test_a_cgan_fit_on_classes_too_small_fails_before_training_naming_them(digit
         ("lecam_weight", -0.1, r"lecam_weight must be a finite number >= 0 .*got -0.1"),
         ("lecam_decay", 1.0, r"lecam_decay must be a number in \[0, 1\), got 1.0"),
         ("unlabelled_weight", -1, r"unlabelled_weight must be a finite number >= 0, got -1"),
+        ("imle_weight", -2.0, r"imle_weight must be a finite number >= 0, got -2.0"),
+        ("imle_candidates", 0, r"imle_candidates must be an int >= 1, got 0"),
+        ("imle_images", 0, r"imle_images must be an int >= 1, got 0"),
         ("discriminator_width", "wide", r"discriminator_width must be an int >= 1 \(or 'auto'\), got 'wide'"),
         ("discriminator_width", 0, r"discriminator_width must be an int >= 1 \(or 'auto'\), got 0"),
     ],

@@ -108,11 +108,11 @@ class CGANConfig:
             self.ada_target = check_number("ada_target", self.ada_target, minimum=0, maximum=1, note=note)
         self.ada_start_p = check_number("ada_start_p", self.ada_start_p, minimum=0, maximum=1)
         self.ada_interval = check_int("ada_interval", self.ada_interval, minimum=1)
-        self.imle_images = check_int("imle_images", self.imle_images, minimum=1)
-        self.imle_candidates = check_int("imle_candidates", self.imle_candidates, minimum=1)
         self.ada_ramp_images = check_int("ada_ramp_images", self.ada_ramp_images, minimum=1)
         check_number("lecam_weight", self.lecam_weight, minimum=0, note="0 disables LeCam regularisation")
         check_number("lecam_decay", self.lecam_decay, minimum=0, maximum=1, max_inclusive=False)
+        self.imle_images = check_int("imle_images", self.imle_images, minimum=1)
+        self.imle_candidates = check_int("imle_candidates", self.imle_candidates, minimum=1)
         if self.diffaugment != AUTO:
             if isinstance(self.diffaugment, str) or not isinstance(self.diffaugment, Sequence):
                 ops = list(POLICIES)

@@ -69,6 +69,8 @@ VARIANTS: dict[str, dict[str, list[str]]] = {
         "+auto width": ["model.discriminator_width=auto"],
         "+ada+lecam+auto width": ["model.ada_target=0.6", "model.lecam_weight=0.3", "model.discriminator_width=auto"],
         "+imle": ["model.imle_weight=10.0"],
+        "+imle no class loss": ["model.imle_weight=10.0", "model.classifier_weight=0"],
+        "+imle 30": ["model.imle_weight=30.0"],
         "translation only": ["model.diffaugment=[translation]"],
         "class loss 0.3": ["model.classifier_weight=0.3"],
         "class loss 0.1": ["model.classifier_weight=0.1"],

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from genaug.atomic import atomic_write_text
+from genaug.cli.schemas import field_default
 
 RESULTS = Path(__file__).parent / "results"
 
@@ -33,13 +34,16 @@ def write_report(name: str, report: dict[str, Any], markdown: str) -> None:
 def previous_rows(name: str, settings: Any, selectors: Sequence[str] = ()) -> list[dict[str, Any]]:
     """The rows an earlier run of benchmark ``name`` with the same ``settings`` (a dataclass) left; a run with
     other settings starts afresh. ``selectors``: settings that only choose which rows run (budgets, seeds, ...),
-    not what a row measures; they may differ, so a rerun with more of them keeps the rows already measured."""
+    not what a row measures; they may differ, so a rerun with more of them keeps the rows already measured. A
+    setting added since a report was written counts as at its default there (what that run measured with)."""
 
     def measuring(values: dict[str, Any]) -> dict[str, Any]:
         return {k: v for k, v in values.items() if k not in selectors}
 
     previous = previous_report(name)
-    same = measuring(previous.get("settings", {})) == measuring(dataclasses.asdict(settings))
+    defaults = {field.name: field_default(field) for field in dataclasses.fields(settings)}
+    recorded = {**defaults, **previous.get("settings", {})}
+    same = measuring(recorded) == measuring(dataclasses.asdict(settings))
     return previous.get("rows", []) if "settings" in previous and same else []
 
 

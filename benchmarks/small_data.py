@@ -12,6 +12,10 @@ split (3,500, the reference split too), with no unlabelled rest.
 The diffusion family's sampling variants (solver steps, guidance) sample the baseline's generator of each subset and
 seed with other default options: what each costs or buys in fidelity, recall and memorisation, chosen on validation.
 
+``data=photos`` runs the same protocol on the RGB photograph patches (issue 19's RGB check; no targets there): the
+pool is ``photos-train``, and ``photos-reference`` (cut from other regions of the photographs) is split in two
+halves (stratified, seed 0), the judges' and the validation split; ``photos-test`` is never used.
+
 - label fidelity: share of samples the reference CNN, and independently the SVM, assigns the class they were
   conditioned on;
 - recall, memorised fraction: ``genaug.metrics.generator_quality`` (reference-CNN features, vs validation);
@@ -22,6 +26,7 @@ seed with other default options: what each costs or buys in fidelity, recall and
     python -m benchmarks.small_data family=diffusion per_class=20 seeds=3
     python -m benchmarks.small_data family=diffusion per_class=20 seeds=3 "variants=5 steps,10 steps,guidance 1"
     python -m benchmarks.small_data per_class=10 seeds=1 variants=baseline,+ada steps=200
+    python -m benchmarks.small_data data=photos per_class=20 seeds=3 variants=baseline report=cgan_photos
 
 Cost: a cgan run of the recipe's 3,000 steps took about 10 minutes on 2 cores (train_quality.md), and scoring adds
 about a minute, so the cgan's 96 runs take about 16 hours there; ``steps=``, ``variants=`` and ``per_class=`` cut it.
@@ -95,6 +100,7 @@ UNLABELLED_VARIANTS = {"+unlabelled"}
 # every image outside the validation split instead (the pool and the reference split: 3,500 images, about 350 per
 # class), which leaves no unlabelled rest
 ALL_OUTSIDE_VALIDATION = 500
+DATA = ("mnist5k", "photos")
 
 
 @dataclass(frozen=True)
@@ -128,10 +134,11 @@ METRICS = ("label_fidelity", "svm_label_fidelity", "recall", "synthetic_over_rea
 @dataclass
 class Settings:
     family: str = "cgan"
+    data: str = "mnist5k"  # or "photos" (the module docstring says how each is split)
     per_class: list[int] = field(default_factory=list)  # empty: the budgets of the family's targets
     seeds: int = 3
     variants: list[str] = field(default_factory=list)  # empty: every variant of the family
-    steps: int | None = None  # trainer steps (None: the trainer recipe's)
+    steps: int | None = None  # trainer steps (None: the trainer recipe's "auto", the family's schedule)
     samples_per_class: int = 150  # synthetic images per class scored for fidelity, recall and memorisation
     synthetic_train_per_class: int = 500  # synthetic images per class the synthetic-only classifier trains on
     classifier_steps: int = 1500  # steps of the reference CNN and of the downstream classifiers
@@ -144,9 +151,13 @@ class Settings:
         family = options.pop("family", cls.family)
         if family not in VARIANTS:
             raise ValueError(f"unknown family {family!r}; this benchmark knows {sorted(VARIANTS)}")
+        data = options.pop("data", cls.data)
+        if data not in DATA:
+            raise ValueError(f"unknown data {data!r}; this benchmark knows {sorted(DATA)}")
         settings = cls(
             family=family,
-            per_class=sorted(TARGETS[family]),
+            data=data,
+            per_class=sorted(TARGETS[family]) if data == cls.data else [],
             variants=list(VARIANTS[family]),
             report=options.pop("report", f"{family}_small_data"),
         )
@@ -164,6 +175,8 @@ class Settings:
             settings.svm_c = float(options.pop("svm_c"))
         if options:
             raise ValueError(f"unknown option(s) {sorted(options)}; valid: {sorted(vars(settings))}")
+        if not settings.per_class:
+            raise ValueError(f"data={data} has no targets, hence no default budgets: give per_class=N[,N...]")
         return settings
 
 
@@ -187,9 +200,13 @@ def svm_label_fidelity(svm: SVC, samples: torch.Tensor, labels: torch.Tensor) ->
     return float((torch.as_tensor(svm.predict(pixels(samples))) == labels).float().mean())
 
 
-def protocol_splits() -> tuple[ImageSet, ImageSet, ImageSet, ImageSet]:
-    """MNIST-5k's reference split (the judges'), pool (the budgets' subsets), validation split (every score's) and
-    every image outside the validation split (the pool and the reference split: the largest budget's)."""
+def protocol_splits(data_name: str = "mnist5k") -> tuple[ImageSet, ImageSet, ImageSet, ImageSet]:
+    """The reference split (the judges'), pool (the budgets' subsets), validation split (every score's) and every
+    image outside the validation split (the pool and the reference split: MNIST-5k's largest budget's)."""
+    if data_name == "photos":
+        reference, validation = train_test_split(load("photos-reference"), test_size=0.5, seed=0)
+        pool = load("photos-train")
+        return reference, pool, validation, pool
     data = load("mnist5k")
     rest, reference = train_test_split(data, test_size=0.4, seed=0)
     pool, validation = train_test_split(rest, test_size=0.5, seed=0)
@@ -205,7 +222,7 @@ def protocol_splits() -> tuple[ImageSet, ImageSet, ImageSet, ImageSet]:
 def train_judges(settings: Settings) -> tuple[Judges, ImageSet, ImageSet, dict[str, float]]:
     """The judges, the pool subsets are drawn from, every image outside the validation split, and the judges' own
     validation accuracies."""
-    reference, pool, validation, outside_validation = protocol_splits()
+    reference, pool, validation, outside_validation = protocol_splits(settings.data)
     cnn = train_classifier(
         reference.images, reference.labels, reference.num_classes, steps=settings.classifier_steps, seed=0
     )
@@ -221,7 +238,7 @@ def train_judges(settings: Settings) -> tuple[Judges, ImageSet, ImageSet, dict[s
 def budget_split(pool: ImageSet, outside_validation: ImageSet, n: int, seed: int) -> tuple[ImageSet, ImageSet]:
     """The generator's training images at budget ``n`` (N per class from the pool; ``ALL_OUTSIDE_VALIDATION``: every
     image outside the validation split) and the rest of the pool, which the +unlabelled variants add."""
-    if n == ALL_OUTSIDE_VALIDATION:
+    if n == ALL_OUTSIDE_VALIDATION and outside_validation is not pool:
         return outside_validation, outside_validation.subset([])
     return per_class_split(pool, n, seed=seed)
 
@@ -331,7 +348,7 @@ def markdown(rows: list[dict[str, Any]], command: str, machine: str, settings: S
     variants = [v for v in VARIANTS[settings.family] if v in settings.variants or any(r["variant"] == v for r in rows)]
     chosen = []
     for n in budgets:
-        target = TARGETS[settings.family].get(n)
+        target = TARGETS[settings.family].get(n) if settings.data == Settings.data else None
         if target is not None:
             lines.append(
                 f"| {n} | *target* | | ≥ {target.label_fidelity:.0%} | | ≥ {target.recall:.0%} "
@@ -349,12 +366,18 @@ def markdown(rows: list[dict[str, Any]], command: str, machine: str, settings: S
         if finished:
             best = max(finished, key=lambda v: mean_ci([r["synthetic_over_real"] for r in finished[v]])[0])
             chosen.append(f"N = {n}: **{best}** ({most} seed{'s' if most > 1 else ''})")
+    splits = (
+        f"N = {ALL_OUTSIDE_VALIDATION} (the issues' all of MNIST-5k): every image outside the validation split, 3,500 "
+        "(the reference split too)."
+        if settings.data == Settings.data
+        else "Data: the photograph patches, N per class from photos-train; photos-reference split in halves, the "
+        "judges' reference split and the validation split; photos-test unused."
+    )
     return (
         f"Command (the latest; the rows are those of every run of this report with the same settings): "
         f"`{command}`  \nMachine: {machine}  \n"
         f"Judges (trained on the reference split): reference CNN {own['reference_cnn']:.1%}, RBF-SVM on pixels "
-        f"{own['svm']:.1%} accuracy on the validation split. N = {ALL_OUTSIDE_VALIDATION} (the issues' all of "
-        "MNIST-5k): every image outside the validation split, 3,500 (the reference split too). Every metric is "
+        f"{own['svm']:.1%} accuracy on the validation split. {splits} Every metric is "
         "measured on the validation split, never "
         f"on a test split; mean ± 95% CI over seeds. Variants (Hydra overrides of the shipped {settings.family} "
         "recipe): "

@@ -36,6 +36,8 @@ from genaug.models.registry import family_of_config
 from genaug.train import Trainer
 from genaug.train.precision import Precision
 
+PUBLISHED_STEPS = 3000
+
 
 def default_recipe(family: str, overrides: list[str]):
     with initialize_config_dir(config_dir=recipes_dir(), version_base="1.3"):
@@ -72,7 +74,10 @@ def main(argv: list[str]) -> None:
     options = dict(arg.split("=", 1) for arg in argv)
     families = options.pop("families", "[cgan,cvae,ae]").strip("[]").split(",")
     overhead_steps = int(options.pop("overhead_steps", 200))
-    overrides = [f"{k}={v}" for k, v in options.items()]  # e.g. trainer.steps=100 for a quick look
+    # every family for 3,000 steps (the published table's; trainer.steps=auto would give each its own schedule),
+    # unless overridden, e.g. trainer.steps=100 for a quick look
+    options.setdefault("trainer.steps", str(PUBLISHED_STEPS))
+    overrides = [f"{k}={v}" for k, v in options.items()]
     RESULTS.mkdir(parents=True, exist_ok=True)
     work = RESULTS / "train_quality_runs"
 

@@ -40,3 +40,19 @@ def test_rows_are_kept_when_only_the_selection_of_rows_grows(tmp_path, monkeypat
     assert report.previous_rows("grid", Settings(3, 600), selectors=("seeds",)) == [{"seed": 0}]
     assert report.previous_rows("grid", Settings(3, 600)) == []  # without selectors every setting must match
     assert report.previous_rows("grid", Settings(3, 900), selectors=("seeds",)) == []  # steps change what is measured
+
+
+def test_a_setting_added_since_a_report_counts_as_at_its_default_there(tmp_path, monkeypatch):
+    @dataclasses.dataclass
+    class Before:
+        steps: int
+
+    @dataclasses.dataclass
+    class After:
+        steps: int
+        data: str = "mnist5k"
+
+    monkeypatch.setattr(report, "RESULTS", tmp_path)
+    report.write_rows("grid", [{"seed": 0}], "python -m benchmarks.grid", "2 cores", Before(600), "|\n")
+    assert report.previous_rows("grid", After(600)) == [{"seed": 0}]
+    assert report.previous_rows("grid", After(600, data="photos")) == []

@@ -94,6 +94,23 @@ def test_a_sampling_variant_samples_the_baseline_generator_with_its_options(tmp_
     assert "the baseline's generator" in describe("diffusion", "guidance 3")
 
 
+def test_the_photograph_patches_have_no_targets_and_keep_photos_test_apart():
+    with pytest.raises(ValueError, match="data=photos has no targets, hence no default budgets: give per_class"):
+        Settings.from_argv(["data=photos"])
+    with pytest.raises(ValueError, match=r"unknown data 'cifar'; this benchmark knows \['mnist5k', 'photos'\]"):
+        Settings.from_argv(["data=cifar", "per_class=10"])
+    settings = Settings.from_argv(["data=photos", "per_class=20", "variants=baseline"])
+    table = markdown([], "cmd", "machine", settings, {"reference_cnn": 0.9, "svm": 0.6})
+    assert "*target*" not in table and "photos-test unused" in table
+    reference, pool, validation, outside_validation = small_data.protocol_splits("photos")
+    assert outside_validation is pool and pool.source.startswith("photos-train")
+    assert len(reference) + len(validation) == 567 and min(validation.class_counts()) >= 31
+    seen = {image.numpy().tobytes() for image in reference.images}
+    assert not any(image.numpy().tobytes() in seen for image in validation.images)
+    train, rest = small_data.budget_split(pool, outside_validation, 20, seed=0)
+    assert train.class_counts() == [20] * 9 and len(rest) == len(pool) - 180
+
+
 def test_the_largest_budget_never_sees_a_validation_image():
     reference, pool, validation, outside_validation = small_data.protocol_splits()
     assert len(outside_validation) == len(pool) + len(reference) == 3500

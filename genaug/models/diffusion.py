@@ -36,6 +36,7 @@ from genaug.models.inputs import ImageInput, as_image_batch, in_batches
 from genaug.models.latent_path import latent_end_point, latent_path
 from genaug.models.objective import Objective, UpdateRunner, check_betas, optimizer_steps
 from genaug.models.registry import register_family
+from genaug.models.schedule import Schedule
 from genaug.models.unet import UNet
 
 Labels = Sequence[int | str] | torch.Tensor | int | str
@@ -373,4 +374,8 @@ class DiffusionObjective(Objective):
         return {"loss": loss.detach()}
 
 
-register_family("diffusion", DiffusionConfig, Diffusion, DiffusionObjective)
+# trainer.steps="auto": 600 steps met issue 20's targets at 20 and 100 images per class, and 1,500 (28 passes over
+# 3,500 images) its targets at 500 (benchmarks/results/diffusion_*.md)
+register_family(
+    "diffusion", DiffusionConfig, Diffusion, DiffusionObjective, Schedule(min_steps=600, epochs=28, max_steps=3000)
+)

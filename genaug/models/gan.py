@@ -42,6 +42,7 @@ from genaug.models.inputs import ImageInput, as_image_batch, in_batches
 from genaug.models.latent_path import latent_end_point, latent_path
 from genaug.models.objective import Objective, UpdateRunner, check_betas, optimizer_steps
 from genaug.models.registry import register_family
+from genaug.models.schedule import Schedule
 
 AUTO = "auto"
 
@@ -438,4 +439,6 @@ class CGANObjective(Objective):
         }
 
 
-register_family("cgan", CGANConfig, CGAN, CGANObjective)
+# trainer.steps="auto": at least the 1,500 steps of every small-data measurement (cgan_history.md), and 40 passes
+# over larger sets up to the 3,000 steps of its MNIST-5k run (train_quality)
+register_family("cgan", CGANConfig, CGAN, CGANObjective, Schedule(min_steps=1500, epochs=40, max_steps=3000))

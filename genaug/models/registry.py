@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from genaug.models.schedule import Schedule
+
 if TYPE_CHECKING:
     from genaug.models.base import GenerativeModel
     from genaug.models.objective import Objective
@@ -15,22 +17,26 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Family:
-    """A model family: its key, hyper-parameter dataclass, inference model and training process."""
+    """A model family: its key, hyper-parameter dataclass, inference model, training process and the length of
+    training that ``trainer.steps="auto"`` gives it."""
 
     key: str
     config_class: type
     model_class: type[GenerativeModel]
     objective_class: type[Objective]
+    schedule: Schedule
 
 
 _FAMILIES: dict[str, Family] = {}
 
 
-def register_family(key: str, config_class: type, model_class: type, objective_class: type) -> Family:
+def register_family(
+    key: str, config_class: type, model_class: type, objective_class: type, schedule: Schedule
+) -> Family:
     """Add a family under ``key`` (called once, at the bottom of each family's module)."""
     if key in _FAMILIES:
         raise ValueError(f"model family {key!r} is already registered")
-    family = Family(key, config_class, model_class, objective_class)
+    family = Family(key, config_class, model_class, objective_class, schedule)
     _FAMILIES[key] = family
     model_class.family = key
     return family

@@ -6,12 +6,16 @@ from dataclasses import dataclass
 
 from genaug.checks import check_int, check_number
 
+AUTO = "auto"
+
 
 @dataclass
 class TrainerConfig:
     """Settings of the training loop; plain data, instantiated by Hydra from ``recipes/trainer/``."""
 
-    steps: int = 3000  # optimisation steps (one batch each)
+    # optimisation steps (one batch each); "auto": the family's schedule (genaug.models.schedule) for the number of
+    # training images, e.g. 600 steps for the ae up to 960 images, then 40 passes, at most 3,000
+    steps: int | str = AUTO
     batch_size: int = 64  # images per step over all processes (torchrun: each rank takes batch_size / ranks); with
     # unlabelled images, each step also takes as many unlabelled ones
     seed: int = 0  # seeds weight init, batch order and training noise
@@ -33,7 +37,9 @@ class TrainerConfig:
 
     def __post_init__(self) -> None:
         # counts are stored as checked (a numpy int becomes an int): the run records this config as JSON
-        for name in ("steps", "batch_size", "log_every", "sample_every", "checkpoint_every", "grid_per_class"):
+        if self.steps != AUTO:
+            self.steps = check_int("trainer.steps", self.steps, minimum=1, note="or 'auto'")
+        for name in ("batch_size", "log_every", "sample_every", "checkpoint_every", "grid_per_class"):
             setattr(self, name, check_int(f"trainer.{name}", getattr(self, name), minimum=1))
         self.num_workers = check_int("trainer.num_workers", self.num_workers, minimum=0)
         check_number("trainer.memory_budget_mb", self.memory_budget_mb, minimum=0, finite=False, note="megabytes")

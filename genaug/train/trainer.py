@@ -27,7 +27,7 @@ from genaug.models.objective import Objective
 from genaug.models.registry import family_of_config
 from genaug.train.acceleration import accelerate
 from genaug.train.batches import batch_source, draw_indices
-from genaug.train.config import TrainerConfig
+from genaug.train.config import AUTO, TrainerConfig
 from genaug.train.device import resolve_device
 from genaug.train.distributed import ProcessGroup, noise_seed, rank_rng_state, restore_rank_rng
 from genaug.train.metrics_log import METRICS_FILE, MetricsLog
@@ -121,6 +121,7 @@ class Trainer:
         syncs = (group.average_gradients, group.average) if group is not None else (None, None)
         objective = family.objective_class(model, Precision(device, cfg.precision, *syncs))
         batch_size = self._batch_size(len(data))
+        steps = family.schedule.steps(len(data), batch_size) if cfg.steps == AUTO else cfg.steps
         per_rank_batch_size = group.per_rank_batch(batch_size) if group is not None else batch_size
         shard = group.shard if group is not None else _whole_batch
         generators = {"batches": torch.Generator().manual_seed(cfg.seed)}
@@ -142,11 +143,12 @@ class Trainer:
             "unlabelled_data_source": unlabelled.source if unlabelled is not None else None,
             "unlabelled_data": fingerprint(unlabelled) if unlabelled is not None else None,
             "trainer": dataclasses.asdict(cfg),
+            "steps": steps,  # trainer.steps resolved ("auto": the family's schedule for these images)
         }
         start, images_seen = self._start(model, objective, generators, device, group, training_info)
-        if start >= cfg.steps:
+        if start >= steps:
             return model.for_inference()
-        loading = (cfg.steps - start, shard, device, cfg.num_workers, cfg.seed)
+        loading = (steps - start, shard, device, cfg.num_workers, cfg.seed)
         sources = {"batches": batch_source(data, streamed, generators["batches"], batch_size, *loading)}
         if unlabelled is not None:
             sources["unlabelled_batches"] = batch_source(
@@ -165,14 +167,14 @@ class Trainer:
         running: dict[str, torch.Tensor] = {}
         window_start, window_steps, last_checked = time.perf_counter(), 0, start
         bar = tqdm(
-            total=cfg.steps,
+            total=steps,
             initial=start,
             disable=not (cfg.progress and is_main),
             desc=f"{family.key} training",
             unit="step",
         )
         try:
-            for step in range(start + 1, cfg.steps + 1):
+            for step in range(start + 1, steps + 1):
                 images, labels = take("batches", len(data))
                 if unlabelled is None:
                     losses = objective.train_step(images, labels)
@@ -184,7 +186,7 @@ class Trainer:
                 for name, value in losses.items():
                     running[name] = running.get(name, 0.0) + value
                 window_steps += 1
-                last = step == cfg.steps
+                last = step == steps
                 if step % cfg.log_every == 0 or step % cfg.checkpoint_every == 0 or last:
                     if group is not None:
                         running = group.mean(running)

@@ -18,6 +18,7 @@ from genaug.bench.scenarios import Scenario
 from genaug.errors import DataError
 from genaug.models.autoencoder import AEConfig
 from genaug.models.base import SAMPLING_VERSION
+from genaug.models.registry import get_family
 from tests.train.tiny import tiny_config
 
 TINY_BENCH = dict(
@@ -271,6 +272,17 @@ def test_a_familys_steps_and_minimum_epochs_are_its_own_settings_not_the_fingerp
     assert BenchConfig.from_recorded(recorded).family_settings("cvae") == {"steps": 600, "min_epochs": None}
     with pytest.raises(ValueError, match=r"bench.generator_min_epochs.cvae must be an int >= 1, got 0"):
         BenchConfig(generator_min_epochs={"cvae": 0})
+
+
+def test_auto_generator_steps_are_the_familys_schedule():
+    config = BenchConfig()  # the cgan's default: its schedule (at least 1,500 steps, then 40 passes)
+    schedule = get_family("cgan").schedule
+    assert config.steps_for("cgan", 100) == schedule.steps(100, 64) == 1500
+    assert config.steps_for("cgan", 5000) == schedule.steps(5000, 64)
+    assert config.family_settings("cgan") == {"steps": "auto", "schedule": dataclasses.asdict(schedule)}
+    assert BenchConfig(generator_steps="auto").steps_for("ae", 200) == get_family("ae").schedule.steps(200, 64)
+    with pytest.raises(ValueError, match=r"bench.generator_steps.ae must be an int >= 1 \(or 'auto'\), got 'many'"):
+        BenchConfig(generator_steps={"ae": "many"})
 
 
 def test_generator_steps_must_cover_every_family():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import os
 import signal
 import subprocess
@@ -17,7 +18,10 @@ import genaug
 import genaug.train.trainer
 from genaug.data import ImageSet
 from genaug.errors import CheckpointError, TrainingDivergedError
+from genaug.models import registry
+from genaug.models.io import read_config
 from genaug.models.registry import get_family
+from genaug.models.schedule import Schedule
 from genaug.train import Trainer, TrainerConfig
 from tests.train.tiny import TINY, tiny_config
 
@@ -98,13 +102,13 @@ def test_resume_refuses_other_training_data(digits16, tmp_path, change, named):
     run(digits16, tmp_path / "run", steps=2)
     with pytest.raises(CheckpointError, match=f"training data differs.*{named}.*overwrite=true"):
         run(change(digits16), tmp_path / "run", steps=4, resume=True)
-    assert genaug.models.io.read_config(tmp_path / "run")["training"]["step"] == 2  # the run is left as it was
+    assert read_config(tmp_path / "run")["training"]["step"] == 2  # the run is left as it was
     run(change(digits16), tmp_path / "run", steps=1, overwrite=True)
 
 
 def test_the_training_record_holds_the_data_fingerprint(digits16, tmp_path):
     run(digits16, tmp_path / "run", steps=1)
-    data = genaug.models.io.read_config(tmp_path / "run")["training"]["data"]
+    data = read_config(tmp_path / "run")["training"]["data"]
     assert (data["num_images"], data["image_shape"], data["classes"]) == (1797, [1, 16, 16], digits16.classes)
     assert {"labels_sha256", "sampled_images_sha256"} <= set(data)
 
@@ -114,16 +118,16 @@ def test_resume_refuses_a_changed_seed(digits16, tmp_path):
     with pytest.raises(CheckpointError, match=r"trained with seed=0 and this one asks for seed=1.*resume with seed=0"):
         run(digits16, tmp_path / "run", steps=4, seed=1, resume=True)
     run(digits16, tmp_path / "run", steps=4, seed=0, resume=True)
-    assert genaug.models.io.read_config(tmp_path / "run")["training"]["seed"] == 0
+    assert read_config(tmp_path / "run")["training"]["seed"] == 0
 
 
 def test_images_seen_counts_every_segment_at_its_batch_size(digits16, tmp_path):
     out = tmp_path / "run"
     run(digits16, out, steps=2, batch_size=16)
     run(digits16, out, steps=4, batch_size=8, resume=True)
-    assert genaug.models.io.read_config(out)["training"]["images_seen"] == 2 * 16 + 2 * 8
+    assert read_config(out)["training"]["images_seen"] == 2 * 16 + 2 * 8
     run(digits16, out, steps=5, batch_size=4, resume=True)
-    training = genaug.models.io.read_config(out)["training"]
+    training = read_config(out)["training"]
     assert (training["step"], training["images_seen"], training["batch_size"]) == (5, 2 * 16 + 2 * 8 + 4, 4)
 
 
@@ -187,6 +191,29 @@ def test_small_data_set_lowers_the_batch_size(digits16, tmp_path):
         run(few, tmp_path / "run", family="ae", steps=1)
 
 
+def test_auto_steps_follow_the_family_schedule_and_the_number_of_images(digits16, tmp_path, monkeypatch):
+    # 3 passes over 40 images in batches of 16: 8 steps, between the floor (2) and the ceiling (20)
+    tiny_schedule = dataclasses.replace(get_family("ae"), schedule=Schedule(min_steps=2, epochs=3, max_steps=20))
+    monkeypatch.setitem(registry._FAMILIES, "ae", tiny_schedule)
+    small = digits16.subset(list(range(40)))
+    run(small, tmp_path / "small", family="ae", steps="auto")
+    record = read_config(tmp_path / "small")["training"]
+    assert record["steps"] == 8 and record["trainer"]["steps"] == "auto"
+    with open(tmp_path / "small" / "metrics.csv") as f:
+        assert [int(r["step"]) for r in csv.DictReader(f)] == list(range(1, 9))
+    run(digits16, tmp_path / "large", family="ae", steps="auto")  # 3 passes over many images: the ceiling
+    assert read_config(tmp_path / "large")["training"]["steps"] == 20
+
+
+def test_auto_is_the_default_and_each_family_has_a_schedule():
+    assert TrainerConfig().steps == "auto"
+    for name in ("ae", "cvae", "cgan", "diffusion"):
+        schedule = get_family(name).schedule
+        assert schedule.min_steps <= schedule.steps(100, 64) <= schedule.max_steps
+    # the cgan trains at least as long as every small-data measurement of issue 19 (1,500 steps)
+    assert get_family("cgan").schedule.steps(100, 64) == 1500
+
+
 def test_num_threads_holds_for_the_run_only(digits16, tmp_path):
     before = torch.get_num_threads()
     run(digits16, tmp_path / "run", steps=1, num_threads=before + 1)
@@ -196,6 +223,8 @@ def test_num_threads_holds_for_the_run_only(digits16, tmp_path):
 def test_bad_trainer_settings():
     with pytest.raises(ValueError, match="trainer.steps"):
         TrainerConfig(steps=0)
+    with pytest.raises(TypeError, match="trainer.steps.*or 'auto'.*'many'"):
+        TrainerConfig(steps="many")
     with pytest.raises(ValueError, match="precision"):
         from genaug.train.precision import Precision
 
@@ -235,8 +264,8 @@ def test_sigkill_at_any_moment_then_resume(tmp_path):
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         genaug.load(out)  # never half-written
-    state_step = genaug.models.io.read_config(out)["training"]["step"]
+    state_step = read_config(out)["training"]["step"]
     finished = subprocess.run([sys.executable, "-c", KILL_SCRIPT, str(out), str(state_step + 2)], env=env)
     assert finished.returncode == 0
     assert not list(out.glob(".*.tmp")), "stale temporary files are cleaned up on resume"
-    assert genaug.models.io.read_config(out)["training"]["step"] == state_step + 2
+    assert read_config(out)["training"]["step"] == state_step + 2

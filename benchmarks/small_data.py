@@ -128,6 +128,7 @@ TARGETS: dict[str, dict[int, Target]] = {
         500: Target(0.98, 0.60, 0.97, 0.10, 1200),
     },
 }
+GRID_PER_CLASS = 10  # images per class (a row) in the sample grids
 METRICS = ("label_fidelity", "svm_label_fidelity", "recall", "synthetic_over_real", "memorised_fraction", "train_s")
 
 
@@ -389,6 +390,17 @@ def markdown(rows: list[dict[str, Any]], command: str, machine: str, settings: S
     )
 
 
+def save_real_grid(train: ImageSet, path: Path) -> None:
+    """The first ``GRID_PER_CLASS`` training images of each class (fewer if it has fewer), laid out as the sample
+    grids are, to set the samples beside what the generator learned from."""
+    rows = []
+    for k in range(train.num_classes):
+        members = train.images[train.labels == k][:GRID_PER_CLASS].float() / 255.0
+        blank = torch.zeros(GRID_PER_CLASS - len(members), *train.image_shape)
+        rows.append(torch.cat([members, blank]))
+    save_image(torch.cat(rows), path, nrow=GRID_PER_CLASS)
+
+
 def main(argv: list[str]) -> None:
     settings = Settings.from_argv(argv)
     command = "python -m benchmarks.small_data " + " ".join(argv)
@@ -420,9 +432,11 @@ def main(argv: list[str]) -> None:
                     model, seconds = run_variant(train, rest, variant, settings, seed, subset_work / variant)
                 metrics = score(model, train, judges, settings, seed)
                 if seed == 0:
-                    grid_labels = torch.arange(model.num_classes).repeat_interleave(10)
+                    grid_labels = torch.arange(model.num_classes).repeat_interleave(GRID_PER_CLASS)
                     name = f"n{n}-{re.sub(r'[^a-z0-9]+', '-', variant).strip('-')}.png"  # "+ada from p=1": ada-from-p-1
-                    save_image(model.sample(len(grid_labels), labels=grid_labels, seed=1).cpu(), grids / name, nrow=10)
+                    samples = model.sample(len(grid_labels), labels=grid_labels, seed=1).cpu()
+                    save_image(samples, grids / name, nrow=GRID_PER_CLASS)
+                    save_real_grid(train, grids / f"n{n}-real.png")
                 row = {
                     "per_class": n,
                     "seed": seed,

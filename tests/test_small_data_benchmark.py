@@ -6,6 +6,7 @@ from types import SimpleNamespace
 
 import pytest
 import torch
+from torchvision.io import read_image
 
 from benchmarks import small_data
 from benchmarks.small_data import TARGETS, VARIANTS, Settings, describe, markdown
@@ -136,3 +137,14 @@ def test_a_sampling_variant_reports_the_baseline_rows_train_time_when_it_trains_
     assert seconds == 220.4 and model.config.sampling_steps == 10
     _, first = small_data.sampling_variant(None, "10 steps", settings, 1, tmp_path, baseline_train_s=None)
     assert first == 349.5  # no baseline row yet: this training's time
+
+
+def test_the_real_grid_shows_each_classs_training_images_in_its_row(tmp_path):
+    train = per_class_subset(load("digits", image_size=8), 3)
+    small_data.save_real_grid(train, tmp_path / "real.png")
+    grid = read_image(str(tmp_path / "real.png"))
+    pad, cell = 2, 8 + 2  # torchvision's grid: 2 pixels of padding around each 8 x 8 image
+    assert grid.shape[1:] == (pad + 10 * cell, pad + small_data.GRID_PER_CLASS * cell)
+    first = grid[0, pad : pad + 8, pad : pad + 8]  # the first image of class 0
+    torch.testing.assert_close(first, train.images[train.labels == 0][0, 0], atol=1, rtol=0)
+    assert grid[0, pad : pad + 8, pad + 3 * cell : pad + 3 * cell + 8].sum() == 0  # a class of 3: blank after

@@ -215,7 +215,7 @@ def test_the_drift_check_flags_a_restated_default_and_an_unknown_key():
     node = plain(composed("train", []).trainer)
     raw = {"steps": TrainerConfig().steps, "stepz": 10, "seed": 1}
     assert drift(raw, node, {}) == [
-        "steps: 3000 restates the default of genaug.train.TrainerConfig",
+        "steps: 'auto' restates the default of genaug.train.TrainerConfig",
         "stepz: not an argument of genaug.train.TrainerConfig",
     ]
     assert drift({"seed": 1}, {"_target_": "genaug.Nope", "seed": 1}, {}) == [

@@ -115,7 +115,7 @@ class BenchConfig:
         steps = self.generator_steps
         steps = steps[family] if isinstance(steps, dict) else steps
         if steps == AUTO:
-            return get_family(family).schedule.steps(subset_size, min(self.generator_batch_size, subset_size))
+            return get_family(family).schedule.steps(subset_size, self.generator_batch_size)
         epochs = self.generator_min_epochs
         epochs = epochs.get(family) if isinstance(epochs, dict) else epochs
         if epochs is None:

@@ -25,8 +25,9 @@ class Schedule:
             raise ValueError(f"schedule.max_steps ({self.max_steps}) must be >= min_steps ({self.min_steps})")
 
     def steps(self, num_images: int, batch_size: int) -> int:
-        """Steps of ``batch_size`` images for ``num_images`` training images."""
+        """Steps of ``batch_size`` images (all of them, when fewer: the Trainer's batches) for ``num_images``
+        training images."""
         check_int("num_images", num_images, minimum=1)
         check_int("batch_size", batch_size, minimum=1)
-        passes = math.ceil(self.epochs * num_images / batch_size)
+        passes = math.ceil(self.epochs * num_images / min(batch_size, num_images))
         return min(self.max_steps, max(self.min_steps, passes))

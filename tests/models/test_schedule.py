@@ -13,6 +13,7 @@ def test_passes_over_the_data_between_floor_and_ceiling():
     assert schedule.steps(2000, 64) == 1250  # 40 x 2000 / 64
     assert schedule.steps(2001, 64) == 1251  # a partial last step counts
     assert schedule.steps(50_000, 64) == 3000  # the ceiling
+    assert Schedule(min_steps=1, epochs=3, max_steps=100).steps(10, 64) == 3  # fewer images than a batch: one a pass
 
 
 def test_bad_schedules_and_inputs_are_refused():

@@ -27,9 +27,15 @@ halves (stratified, seed 0), the judges' and the validation split; ``photos-test
     python -m benchmarks.small_data family=diffusion per_class=20 seeds=3 "variants=5 steps,10 steps,guidance 1"
     python -m benchmarks.small_data per_class=10 seeds=1 variants=baseline,+ada steps=200
     python -m benchmarks.small_data data=photos per_class=20 seeds=3 variants=baseline report=cgan_photos
+    python -m benchmarks.small_data per_class=10 seeds=1 variants=baseline scored_at=3000,4500 \
+        overrides=trainer.precision=bf16,trainer.channels_last=true report=cgan_fast
 
-Cost: a cgan run of the recipe's 3,000 steps took about 10 minutes on 2 cores (train_quality.md), and scoring adds
-about a minute, so the cgan's 96 runs take about 16 hours there; ``steps=``, ``variants=`` and ``per_class=`` cut it.
+``scored_at=`` scores each generator at earlier step counts too (one run, resumed exactly to each), to see what
+training length buys; ``overrides=`` adds Hydra overrides to every variant's (here the trainer's CPU speed-ups).
+
+Cost: a cgan run of the recipe's 6,000 steps took about 21 minutes on 2 cores (cgan_targets_6000.md), and scoring
+adds about a minute, so the cgan's 120 runs take about 44 hours there; ``steps=``, ``variants=`` and ``per_class=``
+cut it.
 
 Writes benchmarks/results/<family>_small_data.{md,json} (``report=<name>``: <name>.{md,json}) after every run, and
 a sample grid per N and variant (seed 0) in benchmarks/results/<report>/; a rerun resumes, and one with more budgets,
@@ -45,6 +51,7 @@ import math
 import re
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -80,6 +87,7 @@ VARIANTS: dict[str, dict[str, list[str]]] = {
         "class loss 0.3": ["model.classifier_weight=0.3"],
         "class loss 0.1": ["model.classifier_weight=0.1"],
         "no class loss": ["model.classifier_weight=0"],
+        "+mode seeking": ["model.diversity_weight=1.0"],
         "+unlabelled": [],
     },
     "diffusion": {
@@ -140,6 +148,10 @@ class Settings:
     seeds: int = 3
     variants: list[str] = field(default_factory=list)  # empty: every variant of the family
     steps: int | None = None  # trainer steps (None: the trainer recipe's "auto", the family's schedule)
+    overrides: list[str] = field(default_factory=list)  # Hydra overrides added to every variant's (e.g. the
+    # trainer's precision), comma-separated on the command line
+    scored_at: list[int] = field(default_factory=list)  # earlier step counts each generator is also scored at: one
+    # run, resumed exactly from each to the next (rows "<variant> @ <steps> steps"), to see what length buys
     samples_per_class: int = 150  # synthetic images per class scored for fidelity, recall and memorisation
     synthetic_train_per_class: int = 500  # synthetic images per class the synthetic-only classifier trains on
     classifier_steps: int = 1500  # steps of the reference CNN and of the downstream classifiers
@@ -172,6 +184,12 @@ class Settings:
         for name in ("seeds", "steps", "samples_per_class", "synthetic_train_per_class", "classifier_steps"):
             if name in options:
                 setattr(settings, name, int(options.pop(name)))
+        if "overrides" in options:
+            settings.overrides = options.pop("overrides").split(",")
+        if "scored_at" in options:
+            settings.scored_at = sorted(int(k) for k in options.pop("scored_at").split(","))
+        if settings.scored_at and set(settings.variants) & SAMPLING_VARIANTS:
+            raise ValueError("scored_at= scores trained generators at earlier lengths; drop the sampling variants")
         if "svm_c" in options:
             settings.svm_c = float(options.pop("svm_c"))
         if options:
@@ -273,20 +291,41 @@ def run_variant(
 ) -> tuple[GenerativeModel, float]:
     """Train one variant's generator on ``train`` (and ``unlabelled``'s images, if the variant uses them); the model
     and the wall time of its training."""
-    overrides = [*VARIANTS[settings.family][variant], f"trainer.seed={seed}"]
-    if settings.steps is not None:
-        overrides.append(f"trainer.steps={settings.steps}")
+    *_, (_, model, seconds) = run_lengths(
+        train, unlabelled, variant, dataclasses.replace(settings, scored_at=[]), seed, work
+    )
+    return model, seconds
+
+
+def run_lengths(
+    train: ImageSet, unlabelled: ImageSet, variant: str, settings: Settings, seed: int, work: Path
+) -> Iterator[tuple[int | None, GenerativeModel, float]]:
+    """Train one variant's generator as ``run_variant`` does, stopping at each of ``settings.scored_at`` on the way:
+    (the step count reached, or None at the end; the model; the training's wall time so far) at each stop."""
+    base = [*settings.overrides, *VARIANTS[settings.family][variant], f"trainer.seed={seed}"]
     extra = unlabelled if variant in UNLABELLED_VARIANTS else None
-    return train_recipe(settings.family, overrides, train, work, extra)
+    total = 0.0
+    for i, steps in enumerate([*settings.scored_at, settings.steps]):
+        length = [] if steps is None else [f"trainer.steps={steps}"]
+        model, seconds = train_recipe(settings.family, base + length, train, work, extra, resume=i > 0)
+        total += seconds
+        yield (steps if i < len(settings.scored_at) else None), model, total
 
 
 def train_recipe(
-    family: str, overrides: list[str], train: ImageSet, work: Path, unlabelled: ImageSet | None = None
+    family: str,
+    overrides: list[str],
+    train: ImageSet,
+    work: Path,
+    unlabelled: ImageSet | None = None,
+    resume: bool = False,
 ) -> tuple[GenerativeModel, float]:
     """``family``'s shipped recipe with Hydra ``overrides``, trained quietly on ``train`` (and ``unlabelled``'s
-    images, labels hidden) in ``work``, which it replaces; the model and the wall time of its training."""
+    images, labels hidden) in ``work``, which it replaces (``resume``: continues the run there to the steps the
+    overrides set); the model and the wall time of its training."""
     model_config, trainer_config = default_recipe(family, overrides)
-    trainer_config.progress, trainer_config.tensorboard, trainer_config.overwrite = False, False, True
+    trainer_config.progress, trainer_config.tensorboard = False, False
+    trainer_config.overwrite, trainer_config.resume = not resume, resume
     trainer_config.sample_every = trainer_config.checkpoint_every = 10**9  # one grid and checkpoint, at the end
     hidden = unlabelled.images if unlabelled is not None else None  # a bare tensor: no labels to ignore
     start = time.perf_counter()
@@ -332,9 +371,9 @@ def cell(values: list[float], percent: bool = True) -> str:
     return f"{mean * scale:.1f}{ci}"
 
 
-def rows_of(rows: list[dict[str, Any]], n: int, variant: str) -> list[dict[str, Any]]:
-    """The rows of one N and variant, one per seed measured."""
-    return [r for r in rows if r["per_class"] == n and r["variant"] == variant]
+def rows_of(rows: list[dict[str, Any]], n: int, variant: str, at_steps: int | None = None) -> list[dict[str, Any]]:
+    """The rows of one N and variant, one per seed measured, at the runs' ends (``at_steps``: at that earlier stop)."""
+    return [r for r in rows if r["per_class"] == n and r["variant"] == variant and r.get("at_steps") == at_steps]
 
 
 def markdown(rows: list[dict[str, Any]], command: str, machine: str, settings: Settings, own: dict) -> str:
@@ -356,10 +395,14 @@ def markdown(rows: list[dict[str, Any]], command: str, machine: str, settings: S
                 f"| ≥ {target.synthetic_over_real:.0%} | ≤ {target.memorised_fraction:.0%} | ≤ {target.train_s:.0f} |"
             )
         done_by_variant = {v: done for v in variants if (done := rows_of(rows, n, v))}
-        for variant, done in done_by_variant.items():
-            values = {m: [r[m] for r in done] for m in METRICS}
-            cells = [cell(values[m], percent=m != "train_s") for m in METRICS]
-            lines.append(f"| {n} | {variant} | {len(done)} | " + " | ".join(cells) + " |")
+        stops = sorted({r["at_steps"] for r in rows if r["per_class"] == n and "at_steps" in r})
+        for variant in variants:
+            for at_steps in [*stops, None]:
+                if done := rows_of(rows, n, variant, at_steps):
+                    values = {m: [r[m] for r in done] for m in METRICS}
+                    cells = [cell(values[m], percent=m != "train_s") for m in METRICS]
+                    name = variant if at_steps is None else f"{variant} @ {at_steps:,} steps"
+                    lines.append(f"| {n} | {name} | {len(done)} | " + " | ".join(cells) + " |")
         most = max((len(done) for done in done_by_variant.values()), default=0)
         # the choice, among the variants with the most seeds: the best mean synthetic-only / real-only ratio (what a
         # downstream user gets)
@@ -383,6 +426,7 @@ def markdown(rows: list[dict[str, Any]], command: str, machine: str, settings: S
         f"on a test split; mean ± 95% CI over seeds. Variants (Hydra overrides of the shipped {settings.family} "
         "recipe): "
         + "; ".join(f"{name}: {describe(settings.family, name)}" for name in variants)
+        + (f". Every run also: `{' '.join(settings.overrides)}`" if settings.overrides else "")
         + "\n\n"
         + "\n".join(lines)
         + "\n\nChosen on the validation split (best mean synthetic-only / real-only among the variants with the most "
@@ -401,6 +445,23 @@ def save_real_grid(train: ImageSet, path: Path) -> None:
     save_image(torch.cat(rows), path, nrow=GRID_PER_CLASS)
 
 
+def key(row: dict[str, Any]) -> tuple[int, int, str, int | None]:
+    """What a row measured: budget, seed, variant, and the step count of an earlier stop (None: the run's end)."""
+    return row["per_class"], row["seed"], row["variant"], row.get("at_steps")
+
+
+def save_grids(
+    model: GenerativeModel, train: ImageSet, grids: Path, n: int, variant: str, at_steps: int | None
+) -> None:
+    """The sample grid of one generator (``GRID_PER_CLASS`` per class) and the real one of its training images."""
+    labels = torch.arange(model.num_classes).repeat_interleave(GRID_PER_CLASS)
+    name = re.sub(r"[^a-z0-9]+", "-", variant).strip("-")  # "+ada from p=1": ada-from-p-1
+    length = "" if at_steps is None else f"-{at_steps}-steps"
+    samples = model.sample(len(labels), labels=labels, seed=1).cpu()
+    save_image(samples, grids / f"n{n}-{name}{length}.png", nrow=GRID_PER_CLASS)
+    save_real_grid(train, grids / f"n{n}-real.png")
+
+
 def main(argv: list[str]) -> None:
     settings = Settings.from_argv(argv)
     command = "python -m benchmarks.small_data " + " ".join(argv)
@@ -408,7 +469,8 @@ def main(argv: list[str]) -> None:
     work = RESULTS / f"{settings.report}_runs"
     grids = RESULTS / settings.report
     grids.mkdir(parents=True, exist_ok=True)
-    rows = previous_rows(settings.report, settings, selectors=("per_class", "seeds", "variants", "report"))
+    selectors = ("per_class", "seeds", "variants", "scored_at", "report")  # they choose rows, not what one measures
+    rows = previous_rows(settings.report, settings, selectors=selectors)
     start = time.perf_counter()
     judges, pool, outside_validation, own = train_judges(settings)
     print(f"judges: {own} ({time.perf_counter() - start:.0f} s)", flush=True)
@@ -417,7 +479,7 @@ def main(argv: list[str]) -> None:
             train, rest = budget_split(pool, outside_validation, n, seed)
             real_only = next((r["real_only_accuracy"] for r in rows if (r["per_class"], r["seed"]) == (n, seed)), None)
             for variant in settings.variants:
-                if any((r["per_class"], r["seed"], r["variant"]) == (n, seed, variant) for r in rows):
+                if any(key(r) == (n, seed, variant, None) for r in rows):
                     continue
                 if variant in UNLABELLED_VARIANTS and not len(rest):
                     print(f"N = {n}: {variant} skipped, no image is left to add unlabelled", flush=True)
@@ -427,29 +489,28 @@ def main(argv: list[str]) -> None:
                 subset_work = work / f"n{n}-seed{seed}"
                 if variant in SAMPLING_VARIANTS:
                     baseline_s = next((r["train_s"] for r in rows_of(rows, n, "baseline") if r["seed"] == seed), None)
-                    model, seconds = sampling_variant(train, variant, settings, seed, subset_work, baseline_s)
-                else:
-                    model, seconds = run_variant(train, rest, variant, settings, seed, subset_work / variant)
-                metrics = score(model, train, judges, settings, seed)
-                if seed == 0:
-                    grid_labels = torch.arange(model.num_classes).repeat_interleave(GRID_PER_CLASS)
-                    name = f"n{n}-{re.sub(r'[^a-z0-9]+', '-', variant).strip('-')}.png"  # "+ada from p=1": ada-from-p-1
-                    samples = model.sample(len(grid_labels), labels=grid_labels, seed=1).cpu()
-                    save_image(samples, grids / name, nrow=GRID_PER_CLASS)
-                    save_real_grid(train, grids / f"n{n}-real.png")
-                row = {
-                    "per_class": n,
-                    "seed": seed,
-                    "variant": variant,
-                    **{k: round(v, 5) for k, v in metrics.items()},
-                    "real_only_accuracy": round(real_only, 5),
-                    "synthetic_over_real": round(metrics["synthetic_only_accuracy"] / real_only, 5),
-                    "train_s": round(seconds, 1),
-                }
-                rows.append(row)
-                print(row, flush=True)
-                report = markdown(rows, command, machine, settings, own)
-                write_rows(settings.report, rows, command, machine, settings, report)
+                    stops = [(None, *sampling_variant(train, variant, settings, seed, subset_work, baseline_s))]
+                else:  # an interrupted run's earlier stops are measured again with it
+                    rows = [r for r in rows if key(r)[:3] != (n, seed, variant)]
+                    stops = run_lengths(train, rest, variant, settings, seed, subset_work / variant)
+                for at_steps, model, seconds in stops:
+                    metrics = score(model, train, judges, settings, seed)
+                    if seed == 0:
+                        save_grids(model, train, grids, n, variant, at_steps)
+                    row = {
+                        "per_class": n,
+                        "seed": seed,
+                        "variant": variant,
+                        **({} if at_steps is None else {"at_steps": at_steps}),
+                        **{k: round(v, 5) for k, v in metrics.items()},
+                        "real_only_accuracy": round(real_only, 5),
+                        "synthetic_over_real": round(metrics["synthetic_only_accuracy"] / real_only, 5),
+                        "train_s": round(seconds, 1),
+                    }
+                    rows.append(row)
+                    print(row, flush=True)
+                    report = markdown(rows, command, machine, settings, own)
+                    write_rows(settings.report, rows, command, machine, settings, report)
     print(markdown(rows, command, machine, settings, own))
 
 

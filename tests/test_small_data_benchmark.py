@@ -27,11 +27,16 @@ def test_a_family_brings_its_target_budgets_variants_and_report():
 
 def test_every_variant_changes_its_family_recipe_as_it_says():
     for family, variants in VARIANTS.items():
-        shipped, _ = default_recipe(family, [])
+        shipped = default_recipe(family, [])
         for name, overrides in variants.items():
-            config, _ = default_recipe(family, overrides)  # Hydra composes every override
-            changed = {f for f in vars(config) if getattr(config, f) != getattr(shipped, f)}
-            assert changed == {o.split("=", 1)[0].removeprefix("model.") for o in overrides}, (family, name)
+            configs = default_recipe(family, overrides)  # Hydra composes every override, model's and trainer's
+            changed = {
+                f"{group}.{f}"
+                for group, config, before in zip(("model", "trainer"), configs, shipped, strict=True)
+                for f in vars(config)
+                if getattr(config, f) != getattr(before, f)
+            }
+            assert changed == {o.split("=", 1)[0] for o in overrides}, (family, name)
 
 
 def test_the_table_shows_the_family_targets():

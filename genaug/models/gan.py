@@ -87,6 +87,11 @@ class CGANConfig:
     imle_weight: float = 0.0  # weight of that error in G's loss; 0 disables it
     imle_images: int = 16  # real images of each batch the term covers (all of a smaller batch)
     imle_candidates: int = 4  # fakes drawn per real image to find its nearest
+    # Mode seeking (Mao et al. 2019, MSGAN): within a class, two noise vectors far apart must give images far apart:
+    # G's loss adds the mean, over pairs of fakes of the same class in the batch, of the ratio of their noise
+    # distance to their image distance (both mean absolute differences), so collapsing a class onto a few images
+    # costs G directly; the auxiliary class loss otherwise trades a class's variety for its fidelity
+    diversity_weight: float = 0.0  # weight of that ratio in G's loss; 0 disables it
     unlabelled_weight: float = 1.0  # with unlabelled images only: weight of the unconditional real/fake terms they
     # enter through, in D's loss and in G's
 
@@ -101,7 +106,7 @@ class CGANConfig:
         for name in ("lr_generator", "lr_discriminator"):
             check_number(name, getattr(self, name), minimum=0, min_inclusive=False)
         check_number("ema_decay", self.ema_decay, minimum=0, maximum=1, note="0 disables averaging")
-        for name in ("mismatch_weight", "classifier_weight", "unlabelled_weight", "imle_weight"):
+        for name in ("mismatch_weight", "classifier_weight", "unlabelled_weight", "imle_weight", "diversity_weight"):
             check_number(name, getattr(self, name), minimum=0)
         self.betas = check_betas(self.betas)
         if self.ada_target is not None:
@@ -273,6 +278,24 @@ def hinge_generator_loss(fake_logits: torch.Tensor) -> torch.Tensor:
     return -fake_logits.mean()
 
 
+# keeps mode_seeking_loss finite when two fakes are identical (the MSGAN authors' 1e-5)
+MODE_SEEKING_EPS = 1e-5
+
+
+def mode_seeking_loss(fakes: torch.Tensor, z: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    """MSGAN's loss over the pairs of a batch that share a class: for each fake and the next of its class (in label
+    order), the noise distance over the image distance (mean absolute differences), averaged; 0 without a pair."""
+    order = torch.sort(labels, stable=True).indices
+    first, second = order[:-1], order[1:]
+    same = labels[first] == labels[second]
+    first, second = first[same], second[same]
+    if not len(first):
+        return fakes.new_zeros(())
+    image_distance = (fakes[first] - fakes[second]).abs().flatten(1).mean(dim=1)
+    noise_distance = (z[first] - z[second]).abs().mean(dim=1)
+    return (noise_distance / (image_distance + MODE_SEEKING_EPS)).mean()
+
+
 def mismatched_labels(labels: torch.Tensor, num_classes: int) -> torch.Tensor:
     """A random wrong label for every entry (needs at least two classes)."""
     shift = torch.randint(1, num_classes, labels.shape, device=labels.device)
@@ -304,6 +327,7 @@ class CGANObjective(Objective):
         self.adaptive = cfg.ada_target is not None
         self.regularised = cfg.lecam_weight > 0
         self.reconstructs = cfg.imle_weight > 0
+        self.seeks_modes = cfg.diversity_weight > 0
         self.opt_g = torch.optim.Adam(model.generator.parameters(), lr=cfg.lr_generator, betas=tuple(cfg.betas))
         self.opt_d = torch.optim.Adam(model.discriminator.parameters(), lr=cfg.lr_discriminator, betas=tuple(cfg.betas))
         if self.adaptive:  # the signal is summed over ada_interval steps
@@ -382,12 +406,13 @@ class CGANObjective(Objective):
         p = self.augment_p  # one probability for both of this step's updates
         extra: dict[str, torch.Tensor] = {}  # what the options add to the losses logged
         with self.precision.autocast():
+            # one generator pass serves both updates: D learns from these fakes (detached), then G's step scores
+            # them again with the updated D, as most GAN trainers do; a second pass would cost a quarter of the step
             z = torch.randn(n, model.latent_dim, device=images.device)
-            with torch.no_grad():
-                fake = model.generate(z, fake_labels, use_ema=False)
+            fake = model.generate(z, fake_labels, use_ema=False)
             real_features = model.discriminator.features(diff_augment(images, self.policy, p))
             d_real = model.discriminator.score(real_features, labels)
-            fake_features = model.discriminator.features(diff_augment(fake, self.policy, p))
+            fake_features = model.discriminator.features(diff_augment(fake.detach(), self.policy, p))
             d_fake = model.discriminator.score(fake_features, fake_labels)
             d_loss = hinge_discriminator_loss(d_real.float(), d_fake.float())
             if unlabelled_weight > 0:
@@ -414,8 +439,6 @@ class CGANObjective(Objective):
 
         model.discriminator.requires_grad_(False)  # the generator step needs no discriminator gradients
         with self.precision.autocast():
-            z = torch.randn(n, model.latent_dim, device=images.device)
-            fake = model.generate(z, fake_labels, use_ema=False)
             fake_features = model.discriminator.features(diff_augment(fake, self.policy, p))
             g_loss = hinge_generator_loss(model.discriminator.score(fake_features, fake_labels).float())
             if unlabelled_weight > 0:
@@ -427,6 +450,9 @@ class CGANObjective(Objective):
             if self.reconstructs:
                 extra["imle"] = self._nearest_sample_error(images, labels)
                 g_loss = g_loss + model.config.imle_weight * extra["imle"]
+            if self.seeks_modes:
+                extra["mode_seeking"] = mode_seeking_loss(fake.float(), z, fake_labels)
+                g_loss = g_loss + model.config.diversity_weight * extra["mode_seeking"]
         self.precision.step(g_loss, self.opt_g)
         model.discriminator.requires_grad_(True)
         update_ema(model.generator_ema, model.generator, model.config.ema_decay, self._step_count())

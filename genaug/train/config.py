@@ -20,7 +20,8 @@ class TrainerConfig:
     # unlabelled images, each step also takes as many unlabelled ones
     seed: int = 0  # seeds weight init, batch order and training noise
     device: str = "auto"  # auto (CUDA, then MPS, then CPU), cpu, cuda, cuda:1, mps
-    precision: str = "auto"  # auto (bf16/fp16 autocast on CUDA, fp32 elsewhere), 32, bf16, fp16
+    precision: str = "auto"  # auto (bf16/fp16 autocast on CUDA, fp32 elsewhere), 32, bf16 (CUDA or CPU: on a CPU
+    # with bf16 instructions it trained the cgan 1.7x faster, benchmarks/results/cpu_speed.md), fp16 (CUDA)
     log_every: int = 25  # steps between rows of metrics.csv (and the NaN/inf check)
     sample_every: int = 500  # steps between sample grid PNGs (one more at the end)
     checkpoint_every: int = 500  # steps between checkpoints (one more at the end)
@@ -32,7 +33,7 @@ class TrainerConfig:
     tensorboard: bool = True  # also log to out/tensorboard when tensorboard is installed
     memory_budget_mb: float = 4096  # data larger than this (as uint8) is streamed by DataLoader workers
     num_workers: int = 2  # DataLoader worker processes when streaming
-    channels_last: bool = False  # channels-last memory format (faster convolutions on recent GPUs)
+    channels_last: bool = False  # channels-last memory format (faster convolutions on recent GPUs and on CPUs)
     compile: bool = False  # torch.compile the conv trunks (slow first steps, then faster on GPUs)
 
     def __post_init__(self) -> None:

@@ -1,4 +1,5 @@
-"""Mixed precision: bf16 (or fp16 with a gradient scaler) autocast on CUDA, full precision elsewhere."""
+"""Mixed precision: bf16 (or fp16 with a gradient scaler) autocast on CUDA by default, full precision elsewhere;
+bf16 autocast on the CPU when asked for (fast where the CPU has bf16 instructions, AVX512-BF16 or AMX)."""
 
 from __future__ import annotations
 
@@ -33,8 +34,10 @@ class Precision:
                 mode = "32"
             else:
                 mode = "bf16" if torch.cuda.is_bf16_supported() else "fp16"
-        if mode != "32" and device.type != "cuda":
-            raise ValueError(f"precision={mode!r} needs a CUDA device; this run is on {device}. Use precision=32")
+        if mode == "bf16" and device.type not in ("cuda", "cpu"):
+            raise ValueError(f"precision='bf16' runs on CUDA or the CPU; this run is on {device}. Use precision=32")
+        if mode == "fp16" and device.type != "cuda":
+            raise ValueError(f"precision='fp16' needs a CUDA device; this run is on {device}. Use precision=32 or bf16")
         self.device = device
         self.mode = mode
         self.dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(mode)

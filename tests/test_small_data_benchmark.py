@@ -153,3 +153,28 @@ def test_the_real_grid_shows_each_classs_training_images_in_its_row(tmp_path):
     first = grid[0, pad : pad + 8, pad : pad + 8]  # the first image of class 0
     torch.testing.assert_close(first, train.images[train.labels == 0][0, 0], atol=1, rtol=0)
     assert grid[0, pad : pad + 8, pad + 3 * cell : pad + 3 * cell + 8].sum() == 0  # a class of 3: blank after
+
+
+def test_scored_at_stops_one_run_on_its_way_and_it_ends_as_a_straight_run(tmp_path):
+    settings = Settings.from_argv(["steps=4", "scored_at=2", "overrides=model.generator_width=8,trainer.batch_size=8"])
+    train = per_class_subset(load("digits", image_size=8), 2)
+    stops = list(small_data.run_lengths(train, train, "baseline", settings, 0, tmp_path / "stopped"))
+    assert [at for at, _, _ in stops] == [2, None] and stops[0][2] < stops[1][2]  # train time adds up
+    straight, _ = small_data.run_variant(train, train, "baseline", settings, 0, tmp_path / "straight")
+    for (name, x), y in zip(straight.state_dict().items(), stops[-1][1].state_dict().values(), strict=True):
+        assert torch.equal(x, y), name
+    assert straight.config.generator_width == 8  # the overrides reach every variant
+    with pytest.raises(ValueError, match="scored_at= scores trained generators.*drop the sampling variants"):
+        Settings.from_argv(["family=diffusion", "scored_at=10"])
+
+
+def test_the_table_shows_each_earlier_stop_beside_the_run_end():
+    metrics = dict.fromkeys(small_data.METRICS, 0.5)
+    rows = [
+        {"per_class": 10, "seed": 0, "variant": "baseline", "at_steps": 3000, **metrics},
+        {"per_class": 10, "seed": 0, "variant": "baseline", **metrics, "synthetic_over_real": 0.9},
+    ]
+    settings = Settings.from_argv(["per_class=10", "seeds=1", "variants=baseline", "overrides=trainer.precision=bf16"])
+    table = markdown(rows, "cmd", "machine", settings, {"reference_cnn": 0.98, "svm": 0.95})
+    assert table.index("| 10 | baseline @ 3,000 steps | 1 |") < table.index("| 10 | baseline | 1 |")
+    assert "Every run also: `trainer.precision=bf16`" in table and "N = 10: **baseline** (1 seed)" in table

@@ -1,6 +1,6 @@
-"""cgan small-data options: adaptive discriminator augmentation, LeCam, nearest-sample reconstruction (IMLE), the
-discriminator width chosen from the data, the refusal of classes too small for a GAN; each option off trains
-exactly as the cgan did before them."""
+"""cgan small-data options: adaptive discriminator augmentation, LeCam, nearest-sample reconstruction (IMLE), mode
+seeking, the discriminator width chosen from the data, the refusal of classes too small for a GAN; each option off
+trains exactly as the cgan did before them."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import genaug
 from genaug.data import ImageSet
 from genaug.errors import DataError
 from genaug.models.diffaugment import diff_augment
-from genaug.models.gan import CGAN, CGANConfig, CGANObjective
+from genaug.models.gan import CGAN, CGANConfig, CGANObjective, mode_seeking_loss
 from genaug.models.gan_small_data import SMALL_DATA_IMAGES, adjusted_augment_p, check_class_sizes, lecam_penalty
 from genaug.train import Trainer, TrainerConfig
 from genaug.train.precision import Precision
@@ -178,6 +178,30 @@ def test_imle_brings_samples_closer_to_a_tiny_training_set(digits16):
     assert errors[10.0] < 0.8 * errors[0.0]
 
 
+# --- mode seeking -------------------------------------------------------------------------------------------------
+
+
+def test_mode_seeking_is_noise_over_image_distance_for_pairs_of_a_class():
+    fakes = torch.tensor([0.0, 1.0, 0.5, 0.25, 7.0]).view(5, 1, 1, 1)
+    z = torch.tensor([0.0, 4.0, 2.0, 1.0, 3.0]).view(5, 1)
+    labels = torch.tensor([1, 0, 1, 0, 2])  # pairs (0, 2) of class 1 and (1, 3) of class 0; class 2 has none
+    expected = torch.tensor([2.0 / 0.5, 3.0 / 0.75]).mean()
+    torch.testing.assert_close(mode_seeking_loss(fakes, z, labels), expected, rtol=1e-4, atol=0)
+    assert mode_seeking_loss(fakes[:2], z[:2], torch.tensor([0, 1])) == 0  # no two fakes share a class
+
+
+def test_mode_seeking_makes_a_class_samples_differ_more(digits16):
+    tiny = few_per_class(digits16, 3)
+    spread = {}
+    for weight in (0.0, 1.0):
+        objective = objective_for(tiny.images, tiny.classes, diversity_weight=weight)
+        losses = train(objective, tiny, steps=60)
+        assert ("mode_seeking" in losses[-1]) == (weight > 0)
+        samples = objective.model.sample(40, labels=[3] * 40, seed=0)
+        spread[weight] = (samples - samples.mean(dim=0)).abs().mean()
+    assert spread[1.0] > 1.2 * spread[0.0]
+
+
 # --- resume ------------------------------------------------------------------------------------------------------
 
 
@@ -252,6 +276,7 @@ def test_a_cgan_fit_on_classes_too_small_fails_before_training_naming_them(digit
         ("imle_weight", -2.0, r"imle_weight must be a finite number >= 0, got -2.0"),
         ("imle_candidates", 0, r"imle_candidates must be an int >= 1, got 0"),
         ("imle_images", 0, r"imle_images must be an int >= 1, got 0"),
+        ("diversity_weight", -1.0, r"diversity_weight must be a finite number >= 0, got -1.0"),
         ("discriminator_width", "wide", r"discriminator_width must be an int >= 1 \(or 'auto'\), got 'wide'"),
         ("discriminator_width", 0, r"discriminator_width must be an int >= 1 \(or 'auto'\), got 0"),
     ],

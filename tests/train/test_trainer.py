@@ -220,6 +220,26 @@ def test_num_threads_holds_for_the_run_only(digits16, tmp_path):
     assert torch.get_num_threads() == before
 
 
+@pytest.mark.parametrize("family", sorted(TINY))
+def test_bf16_autocast_trains_every_family_on_the_cpu(digits16, tmp_path, family):
+    model = run(digits16, tmp_path / "run", family, device="cpu", precision="bf16", channels_last=True)
+    with open(tmp_path / "run" / "metrics.csv") as f:
+        rows = list(csv.DictReader(f))
+    losses = [float(value) for row in rows for key, value in row.items() if key.endswith("loss")]
+    assert losses and all(torch.isfinite(torch.tensor(losses)))
+    samples = model.sample(4, seed=0)
+    assert samples.dtype == torch.float32 and torch.isfinite(samples).all()  # weights stay fp32
+
+
+def test_fp16_needs_cuda():
+    from genaug.train.precision import Precision
+
+    with pytest.raises(ValueError, match=r"precision='fp16' needs a CUDA device; this run is on cpu.*32 or bf16"):
+        Precision(torch.device("cpu"), "fp16")
+    with pytest.raises(ValueError, match=r"precision='bf16' runs on CUDA or the CPU; this run is on meta"):
+        Precision(torch.device("meta"), "bf16")
+
+
 def test_bad_trainer_settings():
     with pytest.raises(ValueError, match="trainer.steps"):
         TrainerConfig(steps=0)

@@ -90,6 +90,7 @@ VARIANTS: dict[str, dict[str, list[str]]] = {
         "+mode seeking": ["model.diversity_weight=1.0"],
         "+mode seeking 0.1": ["model.diversity_weight=0.1"],
         "generator width 16": ["model.generator_width=16"],
+        "class loss 0.3, generator width 16": ["model.classifier_weight=0.3", "model.generator_width=16"],
         "batch 32": ["trainer.batch_size=32"],
         "+unlabelled": [],
     },

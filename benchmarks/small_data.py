@@ -89,6 +89,7 @@ VARIANTS: dict[str, dict[str, list[str]]] = {
         "no class loss": ["model.classifier_weight=0"],
         "+mode seeking": ["model.diversity_weight=1.0"],
         "+mode seeking 0.1": ["model.diversity_weight=0.1"],
+        "+mode seeking 0.1, class loss 0.3": ["model.diversity_weight=0.1", "model.classifier_weight=0.3"],
         "generator width 16": ["model.generator_width=16"],
         "class loss 0.3, generator width 16": ["model.classifier_weight=0.3", "model.generator_width=16"],
         "batch 32": ["trainer.batch_size=32"],

@@ -87,6 +87,7 @@ VARIANTS: dict[str, dict[str, list[str]]] = {
         "class loss 0.3": ["model.classifier_weight=0.3"],
         "class loss 0.1": ["model.classifier_weight=0.1"],
         "no class loss": ["model.classifier_weight=0"],
+        "no mode seeking": ["model.diversity_weight=0"],
         "+mode seeking": ["model.diversity_weight=1.0"],
         "+mode seeking 0.1": ["model.diversity_weight=0.1"],
         "+mode seeking 0.1 + class loss 0.3": ["model.diversity_weight=0.1", "model.classifier_weight=0.3"],
@@ -104,6 +105,9 @@ VARIANTS: dict[str, dict[str, list[str]]] = {
         "guidance 3": ["model.guidance=3.0"],
     },
 }
+# overrides the shipped recipe has since taken as its defaults: the variants holding them were measured before (the
+# reports keep their names), and change nothing now
+NOW_DEFAULT = {"model.diversity_weight=0.1"}
 # variants that only change the default sampling options: they sample the baseline's generator (trained once per
 # subset and seed), so their train time is the baseline's
 SAMPLING_VARIANTS = {"5 steps", "10 steps", "guidance 1", "guidance 3"}

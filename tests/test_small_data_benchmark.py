@@ -36,7 +36,7 @@ def test_every_variant_changes_its_family_recipe_as_it_says():
                 for f in vars(config)
                 if getattr(config, f) != getattr(before, f)
             }
-            assert changed == {o.split("=", 1)[0] for o in overrides}, (family, name)
+            assert changed == {o.split("=", 1)[0] for o in overrides if o not in small_data.NOW_DEFAULT}, (family, name)
 
 
 def test_the_table_shows_the_family_targets():

@@ -37,7 +37,8 @@ class Precision:
         if mode == "bf16" and device.type not in ("cuda", "cpu"):
             raise ValueError(f"precision='bf16' runs on CUDA or the CPU; this run is on {device}. Use precision=32")
         if mode == "fp16" and device.type != "cuda":
-            raise ValueError(f"precision='fp16' needs a CUDA device; this run is on {device}. Use precision=32 or bf16")
+            instead = "32 or bf16" if device.type == "cpu" else "32"
+            raise ValueError(f"precision='fp16' needs a CUDA device; this run is on {device}. Use precision={instead}")
         self.device = device
         self.mode = mode
         self.dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(mode)

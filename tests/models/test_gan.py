@@ -117,6 +117,6 @@ def test_training_moves_the_ema_generator_and_returns_losses(digits16):
     before = model.sample(4, seed=0)
     for _ in range(5):
         losses = objective.train_step(digits16.images[:32].float() / 255, digits16.labels[:32])
-    assert set(losses) == {"d_loss", "g_loss", "d_real", "d_fake"}
+    assert set(losses) == {"d_loss", "g_loss", "d_real", "d_fake", "mode_seeking"}  # mode seeking is on by default
     assert all(torch.isfinite(v) for v in losses.values())
     assert not torch.allclose(before, model.sample(4, seed=0))

@@ -8,8 +8,9 @@ What each setting costs in quality is a separate question, measured where it mat
     python -m benchmarks.cpu_speed
     python -m benchmarks.cpu_speed families=cgan steps=100
 
-Each family trains ``steps`` steps per setting through the public Trainer; its speed is the median of the
-``images_per_sec`` the Trainer logs every ``LOG_EVERY`` steps, the first window (warm-up) left out.
+Each family trains ``steps`` steps per setting through the public Trainer (quietly, as ``benchmarks.small_data``
+trains); its speed is the median of the ``images_per_sec`` the Trainer logs every ``LOG_EVERY`` steps, the first
+window (warm-up) left out.
 Writes benchmarks/results/cpu_speed.{md,json}.
 """
 
@@ -23,11 +24,10 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.report import RESULTS, write_report
-from benchmarks.train_quality import default_recipe
+from benchmarks.small_data import train_recipe
 from genaug.bench.machine import describe_machine
 from genaug.data import ImageSet, load
 from genaug.models import family_names
-from genaug.train import Trainer
 
 LOG_EVERY = 10
 SETTINGS = {  # name -> trainer overrides
@@ -40,12 +40,8 @@ SETTINGS = {  # name -> trainer overrides
 
 def images_per_second(family: str, overrides: list[str], steps: int, work: Path, data: ImageSet) -> float:
     """Median logged training images/s of ``family``'s recipe with ``overrides`` over ``steps`` steps on ``data``."""
-    model_config, trainer_config = default_recipe(
-        family, [*overrides, f"trainer.steps={steps}", f"trainer.log_every={LOG_EVERY}", "trainer.device=cpu"]
-    )
-    trainer_config.progress, trainer_config.tensorboard, trainer_config.overwrite = False, False, True
-    trainer_config.sample_every = trainer_config.checkpoint_every = 10**9
-    Trainer(trainer_config, work).fit(data, model_config)
+    run = [*overrides, f"trainer.steps={steps}", f"trainer.log_every={LOG_EVERY}", "trainer.device=cpu"]
+    train_recipe(family, run, data, work)
     with open(work / "metrics.csv") as f:
         speeds = [float(row["images_per_sec"]) for row in csv.DictReader(f)]
     return statistics.median(speeds[1:])
@@ -83,8 +79,8 @@ def main(argv: list[str]) -> None:
     data = load("mnist5k")
     for family in families:
         speeds[family] = {}
+        work = RESULTS / "cpu_speed_runs" / family
         for name, overrides in SETTINGS.items():
-            work = RESULTS / "cpu_speed_runs" / family
             speeds[family][name] = round(images_per_second(family, overrides, steps, work, data), 1)
             print(family, name, speeds[family][name], flush=True)
     report = {

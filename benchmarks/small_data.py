@@ -34,8 +34,8 @@ halves (stratified, seed 0), the judges' and the validation split; ``photos-test
 training length buys; ``overrides=`` adds Hydra overrides to every variant's (here the trainer's CPU speed-ups).
 
 Cost: a cgan run of the recipe's 6,000 steps took about 21 minutes on 2 cores (cgan_targets_6000.md), and scoring
-adds about a minute, so the cgan's 120 runs take about 44 hours there; ``steps=``, ``variants=`` and ``per_class=``
-cut it.
+adds about a minute, so the cgan's 264 runs (22 variants) take about four days there; ``steps=``, ``variants=`` and
+``per_class=`` cut it.
 
 Writes benchmarks/results/<family>_small_data.{md,json} (``report=<name>``: <name>.{md,json}) after every run, and
 a sample grid per N and variant (seed 0) in benchmarks/results/<report>/; a rerun resumes, and one with more budgets,

@@ -34,7 +34,7 @@ halves (stratified, seed 0), the judges' and the validation split; ``photos-test
 training length buys; ``overrides=`` adds Hydra overrides to every variant's (here the trainer's CPU speed-ups).
 
 Cost: a cgan run of the recipe's 6,000 steps took about 21 minutes on 2 cores (cgan_targets_6000.md), and scoring
-adds about a minute, so the cgan's 264 runs (22 variants) take about four days there; ``steps=``, ``variants=`` and
+adds about a minute, so the cgan's 276 runs (23 variants) take about four days there; ``steps=``, ``variants=`` and
 ``per_class=`` cut it.
 
 Writes benchmarks/results/<family>_small_data.{md,json} (``report=<name>``: <name>.{md,json}) after every run, and
@@ -94,6 +94,7 @@ VARIANTS: dict[str, dict[str, list[str]]] = {
         "generator width 16": ["model.generator_width=16"],
         "class loss 0.3 + generator width 16": ["model.classifier_weight=0.3", "model.generator_width=16"],
         "batch 32": ["trainer.batch_size=32"],
+        "lr x2": ["model.lr_generator=4e-4", "model.lr_discriminator=4e-4"],
         "+unlabelled": [],
     },
     "diffusion": {

@@ -21,6 +21,9 @@ from genaug.errors import ArgumentTypeError
 
 Choice = TypeVar("Choice")
 
+# the value of a setting that asks for it to be decided from the training data or the machine
+AUTO = "auto"
+
 
 def check_int(
     name: str,

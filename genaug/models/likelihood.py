@@ -15,7 +15,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from genaug.checks import check_choice
+from genaug.checks import AUTO, check_choice
 
 LIKELIHOODS = ("bernoulli", "gaussian")
 
@@ -42,7 +42,7 @@ def near_binary_fraction(images: torch.Tensor) -> float:
 
 def resolve_likelihood(likelihood: str, images: torch.Tensor) -> str:
     """``likelihood`` checked, with ``"auto"`` decided from the training images (bernoulli if near-binary)."""
-    if likelihood == "auto":
+    if likelihood == AUTO:
         return "bernoulli" if near_binary_fraction(images) >= NEAR_BINARY_MIN_FRACTION else "gaussian"
     check_likelihood(likelihood)
     return likelihood
@@ -50,7 +50,7 @@ def resolve_likelihood(likelihood: str, images: torch.Tensor) -> str:
 
 def check_likelihood(likelihood: str) -> None:
     """Raise a ValueError unless ``likelihood`` is a resolved likelihood name."""
-    if likelihood == "auto":
+    if likelihood == AUTO:
         raise ValueError(
             "likelihood='auto' is decided from the training images: build the model from "
             "config.resolved_for(images), or set likelihood to 'bernoulli' or 'gaussian'"
@@ -60,7 +60,7 @@ def check_likelihood(likelihood: str) -> None:
 
 def check_config_likelihood(likelihood: str) -> None:
     """Raise a ValueError unless ``likelihood`` is a name a config takes: "auto" or a likelihood."""
-    check_choice("likelihood", likelihood, ("auto", *LIKELIHOODS))
+    check_choice("likelihood", likelihood, (AUTO, *LIKELIHOODS))
 
 
 class ReconstructionLikelihood(nn.Module):

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from genaug.checks import check_int, check_number
-
-AUTO = "auto"
+from genaug.checks import AUTO, check_int, check_number
 
 
 @dataclass

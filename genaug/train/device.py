@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import torch
 
+from genaug.checks import AUTO
 
-def resolve_device(name: str | torch.device = "auto") -> torch.device:
+
+def resolve_device(name: str | torch.device = AUTO) -> torch.device:
     """The torch device for ``name``; a ValueError says what is available when the request cannot be met."""
     if isinstance(name, torch.device):
         return name
-    if name == "auto":
+    if name == AUTO:
         if torch.cuda.is_available():
             return torch.device("cuda")
         if torch.backends.mps.is_available():

@@ -32,6 +32,7 @@ import torch
 import torch.distributed as dist
 from torch import nn
 
+from genaug.checks import AUTO
 from genaug.models.io import tensors_digest
 from genaug.train.device import resolve_device
 
@@ -59,7 +60,7 @@ def noise_seed(seed: int, rank: int, step: int) -> int:
 
 def rank_device(name: str, local_rank: int) -> torch.device:
     """The device of the process with ``local_rank`` on its node: ``cuda:LOCAL_RANK`` on CUDA, else the CPU."""
-    if name in ("auto", "cuda") and torch.cuda.is_available():
+    if name in (AUTO, "cuda") and torch.cuda.is_available():
         return torch.device("cuda", local_rank)
     if name.startswith("cuda:"):
         raise ValueError(

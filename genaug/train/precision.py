@@ -8,9 +8,9 @@ from collections.abc import Callable, Iterator
 
 import torch
 
-from genaug.checks import check_choice
+from genaug.checks import AUTO, check_choice
 
-PRECISIONS = ("auto", "32", "bf16", "fp16")
+PRECISIONS = (AUTO, "32", "bf16", "fp16")
 
 
 class Precision:
@@ -24,12 +24,12 @@ class Precision:
     def __init__(
         self,
         device: torch.device,
-        mode: str = "auto",
+        mode: str = AUTO,
         gradient_sync: Callable[[torch.optim.Optimizer], None] | None = None,
         value_sync: Callable[[torch.Tensor], torch.Tensor] | None = None,
     ):
         check_choice("precision", mode, PRECISIONS)
-        if mode == "auto":
+        if mode == AUTO:
             if device.type != "cuda":
                 mode = "32"
             else:

@@ -16,6 +16,7 @@ from torchvision.utils import make_grid, save_image
 from tqdm.auto import tqdm
 
 from genaug.atomic import atomic_path
+from genaug.checks import AUTO
 from genaug.data.fingerprint import fingerprint
 from genaug.data.streaming import StreamingData, fit_memory_budget
 from genaug.data.unlabelled import load_unlabelled
@@ -27,7 +28,7 @@ from genaug.models.objective import Objective
 from genaug.models.registry import family_of_config
 from genaug.train.acceleration import accelerate
 from genaug.train.batches import batch_source, draw_indices
-from genaug.train.config import AUTO, TrainerConfig
+from genaug.train.config import TrainerConfig
 from genaug.train.device import resolve_device
 from genaug.train.distributed import ProcessGroup, noise_seed, rank_rng_state, restore_rank_rng
 from genaug.train.metrics_log import METRICS_FILE, MetricsLog

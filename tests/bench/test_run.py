@@ -277,7 +277,7 @@ def test_a_familys_steps_and_minimum_epochs_are_its_own_settings_not_the_fingerp
 def test_auto_generator_steps_are_the_familys_schedule():
     config = BenchConfig()  # the cgan's default: its schedule
     schedule = get_family("cgan").schedule
-    assert config.steps_for("cgan", 100) == schedule.steps(100, 64) == 6000
+    assert config.steps_for("cgan", 100) == schedule.steps(100, 64) == 2500
     assert config.steps_for("cgan", 5000) == schedule.steps(5000, 64)
     assert config.family_settings("cgan") == {"steps": "auto", "schedule": dataclasses.asdict(schedule)}
     assert BenchConfig(generator_steps="auto").steps_for("ae", 200) == get_family("ae").schedule.steps(200, 64)

@@ -33,8 +33,9 @@ halves (stratified, seed 0), the judges' and the validation split; ``photos-test
 ``scored_at=`` scores each generator at earlier step counts too (one run, resumed exactly to each), to see what
 training length buys; ``overrides=`` adds Hydra overrides to every variant's (here the trainer's CPU speed-ups).
 
-Cost: a cgan run of the recipe's 6,000 steps took about 21 minutes on 2 cores (cgan_targets_6000.md), and scoring
-adds about a minute, so the cgan's 288 runs (24 variants) take about four days there; ``steps=``, ``variants=`` and
+Cost on 2 cores with bf16: a cgan run of the recipe's 2,500 steps (N = 10, 20) takes about 5 minutes, 4,000 (N =
+100) about 7, 6,000 (N = 500) about 11 (cgan_speed_x3.md, cgan_speed.md; fp32 about 1.7 times as long), and scoring
+adds about a minute, so the cgan's 288 runs (24 variants) take about two days there; ``steps=``, ``variants=`` and
 ``per_class=`` cut it.
 
 Writes benchmarks/results/<family>_small_data.{md,json} (``report=<name>``: <name>.{md,json}) after every run, and

@@ -29,7 +29,8 @@ def fit(
     The default family is the autoencoder: on the published benchmark (README, Benchmarks) it is the family
     whose synthetic data helped a downstream classifier at 10 to 100 labelled images per class (perturbing real
     images through it, filtered, on top of classical augmentation), and it trains fastest; the cgan lowered
-    accuracy at those budgets when it trained 1,000 steps (it needs 2,500 or more at a higher learning rate, its schedule now).
+    accuracy at those budgets when it trained 1,000 steps (its schedule now gives it 2,500 or more, at a higher
+    learning rate).
 
     ``data`` is anything ``genaug.data.load`` accepts (a built-in name, a folder, an .npz, arrays, a Dataset
     or an ImageSet); ``image_size``/``channels`` set the working size and channel count. ``unlabelled``: more

@@ -36,8 +36,9 @@ class BenchConfig:
     # share of the rest kept apart: the reference CNN of the quality metrics trains on it, and it is the validation
     # split of every choice (best classical, the recommendation); no arm ever trains on it
     reference_size: float = 0.25
-    # generators to compare: the ae, which helped most at small budgets (README); the cvae helped less and the cgan
-    # made no recognisable digits at these budgets (README); each family more costs about half an hour per data set
+    # generators to compare: the ae, which helped most at small budgets (README); the cvae helped less, and the cgan
+    # (bench.mode=replace only: it has no encoder) was below best classical on the validation split at N = 10 and 20
+    # (README); each family more costs about half an hour per data set
     families: list[str] = field(default_factory=lambda: ["ae"])
     # balanced-budget arms; the synthetic ones run once per family
     arms: list[str] = field(default_factory=lambda: list(DEFAULT_ARMS))

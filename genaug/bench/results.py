@@ -21,6 +21,7 @@ from genaug.atomic import atomic_write_text
 from genaug.errors import GenaugError
 
 META_FILE = "bench_meta.json"
+CLASS_FILE = "class_accuracy.csv"  # per class test accuracy of every run (genaug.bench.run)
 
 
 class ResultsMismatchError(GenaugError):
@@ -118,15 +119,16 @@ def arm_label(row: dict[str, str]) -> str:
 
 
 def read_results(
-    path: Path, metric: str, keep: Callable[[dict[str, str]], bool] | None = None
-) -> dict[Group, dict[int, float]]:
-    """``metric`` by seed for every (scenario, budget, ratio, arm label) of the CSV at ``path``; rows without the
+    path: Path, metric: str, keep: Callable[[dict[str, str]], bool] | None = None, within: str | None = None
+) -> dict[Any, dict[int, float]]:
+    """``metric`` by seed for every (scenario, budget, ratio, arm label) of the CSV at ``path`` (``within`` a
+    column, e.g. "class": for every (scenario, budget, ratio, arm label, that column's value)); rows without the
     metric, or that ``keep`` refuses, are left out."""
-    groups: dict[Group, dict[int, float]] = defaultdict(dict)
+    groups: dict[Any, dict[int, float]] = defaultdict(dict)
     with path.open(newline="") as f:
         for row in csv.DictReader(f):
             if row[metric] == "" or (keep is not None and not keep(row)):
                 continue
             key = (row["scenario"], int(row["per_class"]), float(row["imbalance_ratio"]), arm_label(row))
-            groups[key][int(row["seed"])] = float(row[metric])
+            groups[(*key, row[within]) if within else key][int(row["seed"])] = float(row[metric])
     return groups

@@ -21,6 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 from sklearn.metrics import balanced_accuracy_score, recall_score
 from tqdm.auto import tqdm
@@ -39,7 +40,7 @@ from genaug.bench.arms import (
 from genaug.bench.classifiers import ClassifierStore
 from genaug.bench.config import BenchConfig
 from genaug.bench.recommend import best_classical_by_budget
-from genaug.bench.results import ResultsFile, claim_directory
+from genaug.bench.results import CLASS_FILE, ResultsFile, claim_directory
 from genaug.bench.scenarios import SEMI_SUPERVISED, Scenario, scenarios
 from genaug.bench.workers import run_in_workers
 from genaug.checks import check_int
@@ -58,6 +59,8 @@ RESULT_FIELDS = [
 ]  # fmt: skip
 # stacked_on: the arm an arm stacks on, resolved (best_classical's choice can change when seeds are added)
 RESULT_KEY = ["scenario", "per_class", "imbalance_ratio", "seed", "arm", "family", "stacked_on"]
+# CLASS_FILE's rows: each run's test accuracy on every class (its recall), where an arm gains and loses
+CLASS_KEY = [*RESULT_KEY, "class"]
 QUALITY_KEY = ["scenario", "per_class", "imbalance_ratio", "seed", "family"]
 QUALITY_METRICS = [
     "frechet_distance", "kid_mean", "kid_std", "precision", "recall", "density", "coverage",
@@ -218,6 +221,9 @@ class Benchmark:
     def _results(self) -> ResultsFile:
         return ResultsFile(self.out / "results.csv", RESULT_FIELDS, RESULT_KEY)
 
+    def _class_file(self) -> ResultsFile:
+        return ResultsFile(self.out / CLASS_FILE, [*CLASS_KEY, "accuracy"], CLASS_KEY)
+
     def _arms(self, scenario: Scenario) -> list[Arm]:
         if scenario.name == SEMI_SUPERVISED:
             return self.semi_supervised_arms
@@ -349,17 +355,25 @@ class Benchmark:
     def _measure(
         self, results: ResultsFile, scenario: Scenario, arm: Arm, inputs: ArmInputs, family: str
     ) -> torch.nn.Module:
-        """Train and score ``arm``'s classifier, append its row; returns the classifier."""
+        """Train and score ``arm``'s classifier, append its row (its classes' rows first, so that a run cut off
+        between them is measured again and its class rows are not repeated); returns the classifier."""
         start = time.perf_counter()
         plan = arm.plan(inputs)
         classifier = self.train_classifier(plan, scenario.seed)
-        scores = evaluate(classifier, self.test, inputs.train)
+        predicted = predict(classifier, self.test.images).numpy()
         validation = round(accuracy(classifier, *self._validation()), 5)
-        results.append({
+        row = {
             **scenario.key, "arm": arm.name, "family": family, "mode": self.config.mode if arm.uses_generator else "",
             "stacked_on": arm.base(inputs.best_classical) or "", "train_images": len(plan.images),
-            "validation_accuracy": validation, **scores, "seconds": round(time.perf_counter() - start, 1),
-        })  # fmt: skip
+            "validation_accuracy": validation, **evaluate(predicted, self.test, inputs.train),
+            "seconds": round(time.perf_counter() - start, 1),
+        }  # fmt: skip
+        classes = self._class_file()
+        for name, value in zip(self.test.classes, class_accuracies(predicted, self.test), strict=True):
+            key = {**{k: row[k] for k in RESULT_KEY}, "class": name}
+            if not classes.done(**key):
+                classes.append({**key, "accuracy": value})
+        results.append(row)
         return classifier
 
     def _validation(self) -> tuple[torch.Tensor, torch.Tensor]:
@@ -398,10 +412,9 @@ def perturb_settings(family: str, mode: str) -> dict[str, int]:
     return {"perturb_version": version} if mode == "perturb" and version > 1 else {}
 
 
-def evaluate(classifier: torch.nn.Module, test: ImageSet, train: ImageSet) -> dict[str, float | str]:
+def evaluate(predicted: np.ndarray, test: ImageSet, train: ImageSet) -> dict[str, float | str]:
     """Accuracy, balanced accuracy and minority recall (mean recall of the half of the classes with the fewest
-    training images; blank when the training subset is balanced) on the test split."""
-    predicted = predict(classifier, test.images).numpy()
+    training images; blank when the training subset is balanced) of the ``predicted`` classes of the test split."""
     truth = test.labels.numpy()
     counts = torch.tensor(train.class_counts())
     minority = ""
@@ -413,3 +426,13 @@ def evaluate(classifier: torch.nn.Module, test: ImageSet, train: ImageSet) -> di
         "balanced_accuracy": round(float(balanced_accuracy_score(truth, predicted)), 5),
         "minority_recall": minority,
     }
+
+
+def class_accuracies(predicted: np.ndarray, test: ImageSet) -> list[float | str]:
+    """The share of each class's test images predicted as that class (its recall), in class order; blank for a
+    class without test images."""
+    truth = test.labels.numpy()
+    return [
+        round(float((predicted[truth == k] == k).mean()), 5) if (truth == k).any() else ""
+        for k in range(test.num_classes)
+    ]

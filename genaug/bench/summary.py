@@ -19,8 +19,11 @@ from pathlib import Path
 import numpy as np
 
 from genaug.atomic import atomic_path, atomic_write_text
+from genaug.bench.arms import BALANCED_ARMS, BEST_CLASSICAL
 from genaug.bench.recommend import (
+    HARM_MARGIN,
     Verdict,
+    arm_name,
     base_label,
     best_classical_by_budget,
     harms,
@@ -28,7 +31,7 @@ from genaug.bench.recommend import (
     recommend,
     snippet,
 )
-from genaug.bench.results import META_FILE, Group, read_results
+from genaug.bench.results import CLASS_FILE, META_FILE, Group, read_results
 from genaug.bench.scenarios import SEMI_SUPERVISED, Scenario
 from genaug.bench.statistics import mean_ci, paired_difference
 from genaug.optional import MissingExtraError, require
@@ -138,6 +141,27 @@ def semi_supervised_table(accuracy: dict[Group, dict[int, float]], best: dict[in
     return lines
 
 
+def class_table(path: Path, best: dict[int, str]) -> list[str]:
+    """Per budget and class: each genaug arm on best classical against best classical alone (test accuracy on the
+    class's images, differences paired by seed), a class that breaks do no harm flagged **loses**."""
+    classes = read_results(path, "accuracy", on_current_choice(best), within="class")
+    lines = [
+        "| N per class | arm | class | test accuracy (%) | best classical (%) | difference (pp) |",
+        "|---|---|---|---|---|---|",
+    ]
+    for scenario, n, ratio, label, name in classes:  # the CSV's order: the classes in the data set's order
+        stacks_on = BALANCED_ARMS[arm_name(label)].stacks_on if arm_name(label) in BALANCED_ARMS else None
+        base = (scenario, n, ratio, best.get(n), name)
+        if scenario != "balanced" or stacks_on != BEST_CLASSICAL or base not in classes:
+            continue
+        values = classes[(scenario, n, ratio, label, name)]
+        difference = paired_difference(values, classes[base])
+        cells = [_fmt(*mean_ci(list(values.values()))), _fmt(*mean_ci(list(classes[base].values())))]
+        flag = " **loses**" if harms(difference) else ""
+        lines.append(f"| {n} | {label} | {name} | " + " | ".join(cells) + f" | {_difference_text(difference)}{flag} |")
+    return lines if len(lines) > 2 else []
+
+
 def recommendation(out: Path, verdicts: list[Verdict]) -> list[str]:
     """The verdicts as a table, then each budget's sentence and a snippet for each recommended configuration."""
     lines = [
@@ -214,6 +238,18 @@ def write_summary(out: Path, header: str = "") -> Path:
         table = summary_table(accuracy, "balanced", "N per class", validation, best)
         lines += ["## Balanced budgets: test accuracy", "", *table, ""]
         lines += plot_or_warn(accuracy, out)
+    per_class = class_table(out / CLASS_FILE, best) if (out / CLASS_FILE).exists() else []
+    if per_class:
+        lines += ["## Per class: the genaug arms on best classical against it (test split)", ""]
+        lines += [
+            "Where synthetic data gains and loses: a class's test accuracy is the share of its test images "
+            f"predicted as it. **loses**: more than {HARM_MARGIN * 100:g} pp below best classical, or significantly "
+            "below (p < 0.05). "
+            "Measured on the test split, so it says where to look, not what to choose.",
+            "",
+            *per_class,
+            "",
+        ]
     if any(k[0] == "long_tailed" for k in accuracy):
         for metric, title in (("balanced_accuracy", "balanced accuracy"), ("minority_recall", "minority-class recall")):
             table = summary_table(read_results(results, metric), "long_tailed", "imbalance ratio")

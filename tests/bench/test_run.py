@@ -62,10 +62,22 @@ def test_every_arm_gets_a_row_and_a_rerun_skips_them(tmp_path, digits):
     assert (out / "classifiers" / "balanced-n4-r1-s0" / "classical.safetensors").is_file()  # the judges, kept
     (quality,) = [q for q in rows(out, "quality.csv") if q["scenario"] == "balanced"]
     assert 0.0 <= float(quality["label_fidelity"]) <= 1.0
-    before = (out / "results.csv").read_text()
+    by_class = rows(out, "class_accuracy.csv")  # every run's test accuracy on each class, in class order
+    assert [r["class"] for r in by_class] == digits.classes * len(rows(out))
+    for row in rows(out):
+        mine = [float(c["accuracy"]) for c in by_class if all(c[k] == row[k] for k in RESULT_KEY)]
+        assert sum(mine) / len(mine) == pytest.approx(float(row["balanced_accuracy"]), abs=1e-4)
+    before = (out / "results.csv").read_text(), (out / "class_accuracy.csv").read_text()
     run(tmp_path / "bench", digits)  # everything done: nothing is measured again
-    assert (out / "results.csv").read_text() == before
+    assert ((out / "results.csv").read_text(), (out / "class_accuracy.csv").read_text()) == before
+    lines = before[0].splitlines(keepends=True)
+    (out / "results.csv").write_text("".join(lines[:-1]))  # cut off after its class rows, before its own row
+    run(tmp_path / "bench", digits)  # measured again: the same row, and its class rows are not repeated
+    assert (out / "class_accuracy.csv").read_text() == before[1]
+    again = [{k: v for k, v in r.items() if k != "seconds"} for r in rows(out)]
+    assert again == [{k: v for k, v in r.items() if k != "seconds"} for r in csv.DictReader(before[0].splitlines())]
     summary = write_summary(out).read_text()
+    assert f"| 4 | best_classical+filtered_synthetic (cvae) | {digits.classes[0]} | " in summary
     assert "real+synthetic (cvae)" in summary and "minority-class recall" in summary
     assert f"| 4 | {best} (best classical) | 1 |" in summary and "## Recommendation" in summary
     grid = "generators/balanced-n4-r1-s0/cvae/samples/step_000006.png"

@@ -11,7 +11,7 @@ import pytest
 from scipy import stats
 
 from genaug.bench.config import BenchConfig
-from genaug.bench.run import RESULT_FIELDS
+from genaug.bench.run import RESULT_FIELDS, RESULT_KEY
 from genaug.bench.statistics import mean_ci, paired_difference
 from genaug.bench.summary import write_summary
 
@@ -108,3 +108,32 @@ def test_without_a_gain_on_validation_the_verdict_is_best_classical_alone_and_ha
     text = write_summary(tmp_path).read_text()
     assert "At N = 10: on this data, use mixup alone." in text and "| 10 | mixup | mixup alone |" in text
     assert "| on mixup: -2.0 ± 0.0 (p=0.000) **harms** |" in text
+
+
+def test_the_per_class_table_shows_where_the_arm_on_best_classical_loses(tmp_path):
+    meta(tmp_path)
+    write_rows(tmp_path, [
+        ("classical", "", "", 0.80, 0.80),
+        ("best_classical+filtered_synthetic", "ae", "classical", 0.81, 0.80),
+        ("best_classical+filtered_synthetic", "ae", "mixup", 0.99, 0.99),  # stacked on an earlier choice
+    ])  # fmt: skip
+    with (tmp_path / "class_accuracy.csv").open("w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=[*RESULT_KEY, "class", "accuracy"])
+        writer.writeheader()
+        for seed in range(4):
+            for arm, family, stacked_on, by_class in (
+                ("classical", "", "", {"cat": 0.8, "dog": 0.6}),
+                ("best_classical+filtered_synthetic", "ae", "classical", {"cat": 0.9 + 0.01 * seed, "dog": 0.5}),
+                ("best_classical+filtered_synthetic", "ae", "mixup", {"cat": 0.1, "dog": 0.1}),
+            ):
+                for name, value in by_class.items():
+                    writer.writerow({
+                        "scenario": "balanced", "per_class": 10, "imbalance_ratio": 1.0, "seed": seed, "arm": arm,
+                        "family": family, "stacked_on": stacked_on, "class": name, "accuracy": value,
+                    })  # fmt: skip
+    text = write_summary(tmp_path).read_text()
+    assert "## Per class" in text and "| 10.0 ± 0.0 |" not in text  # the rows on an earlier choice are left out
+    arm = "| 10 | best_classical+filtered_synthetic (ae)"
+    assert f"{arm} | cat | 91.5 ± 2.1 | 80.0 ± 0.0 | 11.5 ± 2.1 (p=0." in text
+    assert f"{arm} | dog | 50.0 ± 0.0 | 60.0 ± 0.0 | -10.0 ± 0.0 (p=0.000) **loses** |" in text
+    assert text.index("| cat |") < text.index("| dog |")  # in the data set's class order

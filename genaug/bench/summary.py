@@ -21,7 +21,6 @@ import numpy as np
 from genaug.atomic import atomic_path, atomic_write_text
 from genaug.bench.arms import BALANCED_ARMS, BEST_CLASSICAL
 from genaug.bench.recommend import (
-    HARM_MARGIN,
     Verdict,
     arm_name,
     base_label,
@@ -143,7 +142,8 @@ def semi_supervised_table(accuracy: dict[Group, dict[int, float]], best: dict[in
 
 def class_table(path: Path, best: dict[int, str]) -> list[str]:
     """Per budget and class: each genaug arm on best classical against best classical alone (test accuracy on the
-    class's images, differences paired by seed), a class that breaks do no harm flagged **loses**."""
+    class's images, differences paired by seed), a class significantly below flagged **loses** (not do no harm's
+    margin: a class has few test images, so a few of them move its accuracy by more than that)."""
     classes = read_results(path, "accuracy", on_current_choice(best), within="class")
     lines = [
         "| N per class | arm | class | test accuracy (%) | best classical (%) | difference (pp) |",
@@ -157,7 +157,8 @@ def class_table(path: Path, best: dict[int, str]) -> list[str]:
         values = classes[(scenario, n, ratio, label, name)]
         difference = paired_difference(values, classes[base])
         cells = [_fmt(*mean_ci(list(values.values()))), _fmt(*mean_ci(list(classes[base].values())))]
-        flag = " **loses**" if harms(difference) else ""
+        mean, _, p, _ = difference
+        flag = " **loses**" if mean < 0 and p < 0.05 else ""  # a NaN p (no spread) compares False
         lines.append(f"| {n} | {label} | {name} | " + " | ".join(cells) + f" | {_difference_text(difference)}{flag} |")
     return lines if len(lines) > 2 else []
 
@@ -243,8 +244,7 @@ def write_summary(out: Path, header: str = "") -> Path:
         lines += ["## Per class: the genaug arms on best classical against it (test split)", ""]
         lines += [
             "Where synthetic data gains and loses: a class's test accuracy is the share of its test images "
-            f"predicted as it. **loses**: more than {HARM_MARGIN * 100:g} pp below best classical, or significantly "
-            "below (p < 0.05). "
+            "predicted as it. **loses**: significantly below best classical (paired t-test over seeds, p < 0.05). "
             "Measured on the test split, so it says where to look, not what to choose.",
             "",
             *per_class,

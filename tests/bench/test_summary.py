@@ -122,8 +122,13 @@ def test_the_per_class_table_shows_where_the_arm_on_best_classical_loses(tmp_pat
         writer.writeheader()
         for seed in range(4):
             for arm, family, stacked_on, by_class in (
-                ("classical", "", "", {"cat": 0.8, "dog": 0.6}),
-                ("best_classical+filtered_synthetic", "ae", "classical", {"cat": 0.9 + 0.01 * seed, "dog": 0.5}),
+                ("classical", "", "", {"cat": 0.8, "dog": 0.6, "eel": 0.7}),
+                (
+                    "best_classical+filtered_synthetic",
+                    "ae",
+                    "classical",
+                    {"cat": 0.9 + 0.01 * seed, "dog": 0.5, "eel": 0.7 - 0.02 * (seed % 2)},
+                ),
                 ("best_classical+filtered_synthetic", "ae", "mixup", {"cat": 0.1, "dog": 0.1}),
             ):
                 for name, value in by_class.items():
@@ -136,4 +141,5 @@ def test_the_per_class_table_shows_where_the_arm_on_best_classical_loses(tmp_pat
     arm = "| 10 | best_classical+filtered_synthetic (ae)"
     assert f"{arm} | cat | 91.5 ± 2.1 | 80.0 ± 0.0 | 11.5 ± 2.1 (p=0." in text
     assert f"{arm} | dog | 50.0 ± 0.0 | 60.0 ± 0.0 | -10.0 ± 0.0 (p=0.000) **loses** |" in text
-    assert text.index("| cat |") < text.index("| dog |")  # in the data set's class order
+    assert f"{arm} | eel | 69.0 ± 1.8 | 70.0 ± 0.0 | -1.0 ± 1.8 (p=0.182) |" in text  # within the seeds' spread
+    assert text.index("| cat |") < text.index("| dog |") < text.index("| eel |")  # in the data set's class order

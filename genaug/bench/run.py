@@ -231,12 +231,14 @@ class Benchmark:
 
     def measure_baselines(self, scenario: Scenario) -> None:
         """The first pass on one subset: every arm without a generator that results.csv lacks."""
-        results, train = self._results(), scenario.draw(self.pool)
+        results, classes, train = self._results(), self._class_file(), scenario.draw(self.pool)
         store = ClassifierStore(scenario.classifiers_dir(self.out), self._build_classifier)
         for arm in self._arms(scenario):
             first = not arm.uses_generator and arm.stacks_on != BEST_CLASSICAL
             if first and not results.done(**scenario.key, arm=arm.name, family="", stacked_on=""):
-                classifier = self._measure(results, scenario, arm, ArmInputs(train, self.config, scenario.seed), "")
+                classifier = self._measure(
+                    results, classes, scenario, arm, ArmInputs(train, self.config, scenario.seed), ""
+                )
                 if arm.name in CLASSICAL_ARMS and self._judges_needed(scenario):
                     store.save(arm.name, classifier)
 
@@ -249,7 +251,7 @@ class Benchmark:
     def measure_generators(self, scenario: Scenario) -> None:
         """The second pass on one subset: the arms without a generator on best classical, then each family's
         generator (trained once, kept on disk), its quality and its arms that results.csv lacks."""
-        cfg, results, quality = self.config, self._results(), self._quality_file()
+        cfg, results, classes, quality = self.config, self._results(), self._class_file(), self._quality_file()
         best = self.best_classical.get(scenario.per_class) if scenario.name != "long_tailed" else None
         arms = [a for a in self._arms(scenario) if a.stacks_on != BEST_CLASSICAL or best]
         train, unlabelled = scenario.split(self.pool)
@@ -258,7 +260,7 @@ class Benchmark:
         for arm in late:  # pseudo-labelling: its teacher and augmentation are best classical's
             if not results.done(**scenario.key, arm=arm.name, family="", stacked_on=arm.base(best)):
                 inputs = ArmInputs(train, cfg, scenario.seed, judge=judge, best_classical=best, unlabelled=unlabelled)
-                self._measure(results, scenario, arm, inputs, "")
+                self._measure(results, classes, scenario, arm, inputs, "")
         arms = [a for a in arms if a.uses_generator]
         for family in cfg.families:
             pending = [
@@ -273,11 +275,20 @@ class Benchmark:
                 quality.append({**scenario.key, "family": family, **self._quality(model, self.reference(), train)})
             for arm in pending:
                 twin = self._twin(results, scenario, arm, family, best)
-                if twin is not None:  # the same training, measured already: its row under this arm's name
+                if twin is not None:  # the same training, measured already: its rows under this arm's name
+                    self._copy_class_rows(classes, twin, arm.name)
                     results.append({**twin, "arm": arm.name, "seconds": 0.0})
                     continue
                 inputs = ArmInputs(train, cfg, scenario.seed, model, judge, best)
-                self._measure(results, scenario, arm, inputs, family)
+                self._measure(results, classes, scenario, arm, inputs, family)
+
+    @staticmethod
+    def _copy_class_rows(classes: ResultsFile, twin: dict[str, str], arm: str) -> None:
+        """The twin run's class rows under ``arm``'s name (those not there yet)."""
+        for row in [r for r in classes.rows if all(r[k] == twin[k] for k in RESULT_KEY)]:
+            copy = {**row, "arm": arm}
+            if not classes.done(**{k: copy[k] for k in CLASS_KEY}):
+                classes.append(copy)
 
     def _twin(
         self, results: ResultsFile, scenario: Scenario, arm: Arm, family: str, best: str | None
@@ -353,10 +364,10 @@ class Benchmark:
         return {k: round(float(measured[k]), 5) for k in QUALITY_METRICS}
 
     def _measure(
-        self, results: ResultsFile, scenario: Scenario, arm: Arm, inputs: ArmInputs, family: str
+        self, results: ResultsFile, classes: ResultsFile, scenario: Scenario, arm: Arm, inputs: ArmInputs, family: str
     ) -> torch.nn.Module:
-        """Train and score ``arm``'s classifier, append its row (its classes' rows first, so that a run cut off
-        between them is measured again and its class rows are not repeated); returns the classifier."""
+        """Train and score ``arm``'s classifier, append its row to ``results`` (its rows in ``classes`` first, so that
+        a run cut off between them is measured again and its class rows are not repeated); returns the classifier."""
         start = time.perf_counter()
         plan = arm.plan(inputs)
         classifier = self.train_classifier(plan, scenario.seed)
@@ -368,7 +379,6 @@ class Benchmark:
             "validation_accuracy": validation, **evaluate(predicted, self.test, inputs.train),
             "seconds": round(time.perf_counter() - start, 1),
         }  # fmt: skip
-        classes = self._class_file()
         for name, value in zip(self.test.classes, class_accuracies(predicted, self.test), strict=True):
             key = {**{k: row[k] for k in RESULT_KEY}, "class": name}
             if not classes.done(**key):

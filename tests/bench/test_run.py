@@ -114,6 +114,9 @@ def test_an_arm_on_best_classical_reuses_the_row_of_its_twin(tmp_path, digits, m
     assert len(trained) == 2  # classical (also the judge) and classical+filtered_synthetic; its twin is a copy
     twin, copy = [{k: v for k, v in r.items() if k not in ("arm", "seconds")} for r in rows(out)[1:]]
     assert twin == copy and rows(out)[2]["seconds"] == "0.0"
+    by_arm = [[{k: v for k, v in r.items() if k != "arm"} for r in rows(out, "class_accuracy.csv") if r["arm"] == a]
+              for a in arms[1:]]  # fmt: skip
+    assert by_arm[0] and by_arm[0] == by_arm[1]  # and so are its class rows
 
 
 def test_the_semi_supervised_scenario_trains_on_the_unlabelled_rest_and_pseudo_labels_it(tmp_path, digits):

@@ -79,6 +79,13 @@ VARIANT_SETS: dict[str, dict[str, Variant]] = {
         "strength 0.5": (DEFAULT_ARM, {"mode": "perturb", "perturb_strength": 0.5}, {}),
         "strength 0.25": (DEFAULT_ARM, {"mode": "perturb", "perturb_strength": 0.25}, {}),
     },
+    # the default arm's perturb strength below the default, where a weak generator's tone shifts cost accuracy
+    # (bench_tuning_strength_low_<data>.md)
+    "strength_low": {
+        "best_classical": (BEST_CLASSICAL, {}, {}),
+        "strength 0.25": (DEFAULT_ARM, {"mode": "perturb", "perturb_strength": 0.25}, {}),
+        "strength 0.125": (DEFAULT_ARM, {"mode": "perturb", "perturb_strength": 0.125}, {}),
+    },
     # the diffusion family's arm on best classical: its perturb strength and its solver steps (a run's own steps are
     # its generators' sampling_steps, 4 in the published diffusion runs). A perturb integrates ceil(strength x steps)
     # steps, so at strength 0.25 both 2 and 4 steps take one: their rows agree, as the published report shows

@@ -61,7 +61,8 @@ def throughput(model: genaug.GenerativeModel, **options: Any) -> float:
 def steps_quality(checkpoint: str) -> list[dict[str, Any]]:
     """Label fidelity (reference CNN, SVM) and images/s of a trained diffusion model at each of STEPS."""
     model = genaug.load(checkpoint)
-    judges, _, own = train_judges(JudgeSettings())
+    protocol = train_judges(JudgeSettings())
+    judges, own = protocol.judges, protocol.judge_accuracy
     print(f"judges: {own}", flush=True)
     labels = torch.arange(model.num_classes).repeat_interleave(QUALITY_PER_CLASS)
     rows = []

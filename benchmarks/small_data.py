@@ -231,13 +231,14 @@ def svm_label_fidelity(svm: SVC, samples: torch.Tensor, labels: torch.Tensor) ->
     return float((torch.as_tensor(svm.predict(pixels(samples))) == labels).float().mean())
 
 
-def protocol_splits(data_name: str = "mnist5k") -> tuple[ImageSet, ImageSet, ImageSet, ImageSet]:
+def protocol_splits(data_name: str = "mnist5k") -> tuple[ImageSet, ImageSet, ImageSet, ImageSet | None]:
     """The reference split (the judges'), pool (the budgets' subsets), validation split (every score's) and every
-    image outside the validation split (the pool and the reference split: MNIST-5k's largest budget's)."""
+    image outside the validation split (the pool and the reference split: MNIST-5k's largest budget's; None for
+    the photograph patches, whose pool is every image a generator may train on)."""
     if data_name == "photos":
         reference, validation = train_test_split(load("photos-reference"), test_size=0.5, seed=0)
         pool = load("photos-train")
-        return reference, pool, validation, pool
+        return reference, pool, validation, None
     data = load("mnist5k")
     rest, reference = train_test_split(data, test_size=0.4, seed=0)
     pool, validation = train_test_split(rest, test_size=0.5, seed=0)
@@ -250,9 +251,18 @@ def protocol_splits(data_name: str = "mnist5k") -> tuple[ImageSet, ImageSet, Ima
     return reference, pool, validation, outside_validation
 
 
-def train_judges(settings: Settings) -> tuple[Judges, ImageSet, ImageSet, dict[str, float]]:
-    """The judges, the pool subsets are drawn from, every image outside the validation split, and the judges' own
-    validation accuracies."""
+@dataclass
+class Protocol:
+    """What the generators of a run train on and are scored with."""
+
+    judges: Judges
+    pool: ImageSet  # the budgets' subsets are drawn from it
+    outside_validation: ImageSet | None  # every image outside the validation split (protocol_splits)
+    judge_accuracy: dict[str, float]  # the judges' own validation accuracies
+
+
+def train_judges(settings: Settings) -> Protocol:
+    """The judges, trained on the reference split, and the images the generators train on."""
     reference, pool, validation, outside_validation = protocol_splits(settings.data)
     cnn = train_classifier(
         reference.images, reference.labels, reference.num_classes, steps=settings.classifier_steps, seed=0
@@ -263,13 +273,13 @@ def train_judges(settings: Settings) -> tuple[Judges, ImageSet, ImageSet, dict[s
         "reference_cnn": accuracy(cnn, validation.images, validation.labels),
         "svm": float((svm.predict(pixels(validation.images)) == validation.labels.numpy()).mean()),
     }
-    return judges, pool, outside_validation, own
+    return Protocol(judges, pool, outside_validation, own)
 
 
-def budget_split(pool: ImageSet, outside_validation: ImageSet, n: int, seed: int) -> tuple[ImageSet, ImageSet]:
+def budget_split(pool: ImageSet, outside_validation: ImageSet | None, n: int, seed: int) -> tuple[ImageSet, ImageSet]:
     """The generator's training images at budget ``n`` (N per class from the pool; ``ALL_OUTSIDE_VALIDATION``: every
     image outside the validation split) and the rest of the pool, which the +unlabelled variants add."""
-    if n == ALL_OUTSIDE_VALIDATION and outside_validation is not pool:
+    if n == ALL_OUTSIDE_VALIDATION and outside_validation is not None:
         return outside_validation, outside_validation.subset([])
     return per_class_split(pool, n, seed=seed)
 
@@ -484,11 +494,12 @@ def main(argv: list[str]) -> None:
     selectors = ("per_class", "seeds", "variants", "scored_at", "report")  # they choose rows, not what one measures
     rows = previous_rows(settings.report, settings, selectors=selectors)
     start = time.perf_counter()
-    judges, pool, outside_validation, own = train_judges(settings)
+    protocol = train_judges(settings)
+    judges, own = protocol.judges, protocol.judge_accuracy
     print(f"judges: {own} ({time.perf_counter() - start:.0f} s)", flush=True)
     for n in settings.per_class:
         for seed in range(settings.seeds):
-            train, rest = budget_split(pool, outside_validation, n, seed)
+            train, rest = budget_split(protocol.pool, protocol.outside_validation, n, seed)
             real_only = next((r["real_only_accuracy"] for r in rows if (r["per_class"], r["seed"]) == (n, seed)), None)
             for variant in settings.variants:
                 if any(key(r) == (n, seed, variant, None) for r in rows):

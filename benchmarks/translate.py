@@ -151,8 +151,9 @@ def main(argv: list[str]) -> None:
     command = "python -m benchmarks.translate " + " ".join(argv)
     machine = describe_machine()
     rows = previous_rows("translate", settings, selectors=("families", "strengths"))
-    judges, pool, outside_validation, own = train_judges(SmallDataSettings())
-    train, _ = budget_split(pool, outside_validation, settings.per_class, settings.seed)
+    protocol = train_judges(SmallDataSettings())
+    judges, own = protocol.judges, protocol.judge_accuracy
+    train, _ = budget_split(protocol.pool, protocol.outside_validation, settings.per_class, settings.seed)
     images, labels, targets, unrelated = queries(judges.validation, settings)
     for family in settings.families:
         model = None

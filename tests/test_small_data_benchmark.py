@@ -111,12 +111,12 @@ def test_the_photograph_patches_have_no_targets_and_keep_photos_test_apart():
     assert "*target*" not in table and "photos-test unused" in table
     reference, pool, validation, outside_validation = small_data.protocol_splits("photos")
     assert outside_validation is None and pool.source.startswith("photos-train")
-    assert len(reference) + len(validation) == 567 and min(validation.class_counts()) >= 31
+    assert len(reference) + len(validation) == 252 and min(validation.class_counts()) >= 14
     seen = {image.numpy().tobytes() for image in reference.images}
     assert not any(image.numpy().tobytes() in seen for image in validation.images)
     train, rest = small_data.budget_split(pool, outside_validation, 20, seed=0)
     assert train.class_counts() == [20] * 9 and len(rest) == len(pool) - 180
-    with pytest.raises(DataError, match="class 'astronaut' has 189 image"):  # no larger set than the pool
+    with pytest.raises(DataError, match="class 'astronaut' has 160 image"):  # no larger set than the pool
         small_data.budget_split(pool, outside_validation, small_data.ALL_OUTSIDE_VALIDATION, seed=0)
 
 

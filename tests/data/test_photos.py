@@ -12,13 +12,16 @@ import torch
 
 from genaug.data import ImageSet, load
 from genaug.data.photos import (
-    BLOCK,
+    CELL,
+    COLUMNS,
     HEIGHT,
     PATCH,
     PHOTOS,
+    ROWS,
     SPLITS,
     WIDTH,
     Photo,
+    cell_split,
     patch_corners,
     photo_patches,
     photo_pixels,
@@ -28,7 +31,7 @@ from genaug.optional import MissingExtraError
 
 pytestmark = pytest.mark.filterwarnings("error::genaug.data.DataWarning")
 
-PER_CLASS = {"train": 189, "reference": 63, "test": 63}  # 21, 7 and 7 blocks of 3×3 patches per photograph
+PER_CLASS = {"train": 160, "reference": 28, "test": 28}  # one patch per reference or test cell
 
 
 @pytest.fixture(scope="module")
@@ -64,17 +67,27 @@ def test_patches_lie_inside_the_photograph_and_splits_keep_apart():
             for top2, left2 in patch_corners(other):
                 gap = max(top2 - (top + PATCH), top - (top2 + PATCH), left2 - (left + PATCH), left - (left2 + PATCH))
                 assert gap >= 4, (one, (top, left), other, (top2, left2))
-    for split in SPLITS:  # patches never cross a block, so each split is a union of whole blocks
-        assert all(top // BLOCK == (top + PATCH - 1) // BLOCK for top, _ in patch_corners(split))
-        assert all(left // BLOCK == (left + PATCH - 1) // BLOCK for _, left in patch_corners(split))
+    for split in SPLITS:  # every pixel of a patch lies in a cell of its split
+        for top, left in patch_corners(split):
+            cells = {(y // CELL, x // CELL) for y in (top, top + PATCH - 1) for x in (left, left + PATCH - 1)}
+            assert {cell_split(row, col) for row, col in cells} == {split}, (split, top, left)
 
 
-def test_no_test_or_reference_patch_repeats_a_training_patch(photos):
+def test_held_out_cells_are_many_and_apart():
+    """Each held-out split is 28 separate regions of every photograph: none of its cells touches another."""
+    for split in ("reference", "test"):
+        cells = [(row, col) for row in range(ROWS) for col in range(COLUMNS) if cell_split(row, col) == split]
+        assert len(cells) == 28 == PER_CLASS[split]
+        assert all(max(abs(r - r2), abs(c - c2)) > 1 for (r, c), (r2, c2) in combinations(cells, 2))
+
+
+def test_no_test_or_reference_patch_repeats_a_training_patch_but_flat_black(photos):
     def patch_bytes(split: str) -> set[bytes]:
         return {image.numpy().tobytes() for image in photos[split].images}
 
-    train = patch_bytes("train")  # a few flat black patches of the astronaut repeat inside train, never outside
-    assert not train & patch_bytes("test") and not train & patch_bytes("reference")
+    black = torch.zeros(3, PATCH, PATCH, dtype=torch.uint8).numpy().tobytes()  # the astronaut's black background
+    train = patch_bytes("train")
+    assert train & patch_bytes("test") <= {black} and train & patch_bytes("reference") <= {black}
 
 
 def test_unknown_split():

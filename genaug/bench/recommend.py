@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from genaug.bench.arms import BALANCED_ARMS, BEST_CLASSICAL, CLASSICAL_ARMS, resolve_base
+from genaug.bench.arms import BALANCED_ARMS, BEST_CLASSICAL, CLASSICAL_ARMS, SEMI_SUPERVISED_ARMS, resolve_base
 from genaug.bench.config import BenchConfig
 from genaug.bench.results import Group, read_results
 from genaug.bench.statistics import mean_ci, paired_difference
@@ -66,8 +66,9 @@ def arm_name(label: str) -> str:
 
 
 def base_label(label: str, best_classical: str | None) -> str | None:
-    """The label of the arm that ``label``'s arm stacks on (None: it stacks on nothing)."""
-    arm = BALANCED_ARMS.get(arm_name(label))
+    """The label of the arm that ``label``'s arm (balanced or semi-supervised) stacks on (None: it stacks on
+    nothing)."""
+    arm = BALANCED_ARMS.get(arm_name(label)) or SEMI_SUPERVISED_ARMS.get(arm_name(label))
     return None if arm is None else resolve_base(arm.stacks_on, best_classical)
 
 

@@ -51,11 +51,15 @@ def _difference_cell(groups: dict[Group, dict[int, float]], key: Group, baseline
     return _difference_text(paired_difference(groups[key], groups[base]))
 
 
-def _stacking_cell(groups: dict[Group, dict[int, float]], key: Group, base: str | None) -> str:
-    """The difference to the arm ``key``'s arm stacks on, named, and flagged when it breaks do no harm."""
-    if base is None or (*key[:3], base) not in groups:
+def _stacking_cell(
+    groups: dict[Group, dict[int, float]], key: Group, base: str | None, base_setting: tuple | None = None
+) -> str:
+    """The difference to the arm ``key``'s arm stacks on (in ``base_setting``, by default ``key``'s scenario,
+    budget and ratio), named, and flagged when it breaks do no harm."""
+    base_key = (*(base_setting or key[:3]), base)
+    if base is None or base_key not in groups:
         return ""
-    difference = paired_difference(groups[key], groups[(*key[:3], base)])
+    difference = paired_difference(groups[key], groups[base_key])
     return f"on {base}: {_difference_text(difference)}" + (" **harms**" if harms(difference) else "")
 
 
@@ -112,25 +116,28 @@ def glance_table(accuracy: dict[Group, dict[int, float]], best: dict[int, str]) 
 
 
 def semi_supervised_table(accuracy: dict[Group, dict[int, float]], best: dict[int, str]) -> list[str]:
-    """The semi-supervised arms against the balanced scenario's rows of the same subsets: best classical, and the
-    same arm whose generator saw the labelled images alone."""
+    """The semi-supervised arms against the balanced scenario's rows of the same subsets: best classical, the arm
+    each stacks on (flagged when it breaks do no harm), and the same arm whose generator saw the labelled images
+    alone."""
     lines = [
-        "| N per class | arm | seeds | test accuracy (%) | vs best classical (pp) "
+        "| N per class | arm | seeds | test accuracy (%) | vs best classical (pp) | vs the arm it stacks on (pp) "
         "| vs the same arm without the unlabelled images (pp) |",
-        "|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|",
     ]
     for n in sorted({k[1] for k in accuracy if k[0] == SEMI_SUPERVISED}):
         best_values = accuracy.get(("balanced", n, 1.0, best.get(n, "")))
         if best_values:
             lines.append(
                 f"| {n} | {best[n]} (best classical; labelled images only) | {len(best_values)} "
-                f"| {_fmt(*mean_ci(list(best_values.values())))} | | |"
+                f"| {_fmt(*mean_ci(list(best_values.values())))} | | | |"
             )
         for key in sorted(k for k in accuracy if k[0] == SEMI_SUPERVISED and k[1] == n):
             values, labelled_only = accuracy[key], accuracy.get(("balanced", n, 1.0, key[3]))
+            base = base_label(key[3], best.get(n))
             cells = [
-                _difference_text(paired_difference(values, other)) if other else ""
-                for other in (best_values, labelled_only)
+                _difference_text(paired_difference(values, best_values)) if best_values else "",
+                _stacking_cell(accuracy, key, base, base_setting=("balanced", n, 1.0)),
+                _difference_text(paired_difference(values, labelled_only)) if labelled_only else "",
             ]
             lines.append(
                 f"| {n} | {key[3]} | {len(values)} | {_fmt(*mean_ci(list(values.values())))} | "

@@ -52,16 +52,16 @@ def test_summary_reports_every_arm_with_differences(tmp_path):
 
 
 def write_rows(path, arms, budgets=(10,), seeds=4):
-    """results.csv with, for each arm (name, family, stacked_on, validation, test), the given accuracies plus a
-    seed-dependent offset shared by all arms (so paired differences are exact)."""
+    """results.csv with, for each arm (name, family, stacked_on, validation, test[, scenario: balanced by default]),
+    the given accuracies plus a seed-dependent offset shared by all arms (so paired differences are exact)."""
     with (path / "results.csv").open("w", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=RESULT_FIELDS)
         writer.writeheader()
         for n in budgets:
             for seed in range(seeds):
-                for arm, family, stacked_on, validation, test in arms:
+                for arm, family, stacked_on, validation, test, *scenario in arms:
                     writer.writerow({
-                        "scenario": "balanced", "per_class": n, "imbalance_ratio": 1.0, "seed": seed, "arm": arm,
+                        "scenario": scenario[0] if scenario else "balanced", "per_class": n, "imbalance_ratio": 1.0, "seed": seed, "arm": arm,
                         "family": family, "mode": "perturb" if family else "", "stacked_on": stacked_on,
                         "train_images": 100, "validation_accuracy": validation + 0.01 * seed,
                         "accuracy": test + 0.01 * seed, "balanced_accuracy": test, "minority_recall": "", "seconds": 1,
@@ -108,6 +108,25 @@ def test_without_a_gain_on_validation_the_verdict_is_best_classical_alone_and_ha
     text = write_summary(tmp_path).read_text()
     assert "At N = 10: on this data, use mixup alone." in text and "| 10 | mixup | mixup alone |" in text
     assert "| on mixup: -2.0 ± 0.0 (p=0.000) **harms** |" in text
+
+
+def test_the_semi_supervised_table_flags_an_arm_that_harms_the_arm_it_stacks_on(tmp_path):
+    meta(tmp_path)
+    write_rows(tmp_path, [
+        ("classical", "", "", 0.80, 0.80),
+        ("cutmix", "", "", 0.82, 0.84),  # best classical
+        ("best_classical+filtered_synthetic", "ae", "cutmix", 0.83, 0.84),
+        ("classical+filtered_synthetic", "ae", "classical", 0.81, 0.81),
+        ("best_classical+filtered_synthetic", "ae", "cutmix", 0.82, 0.83, "semi_supervised"),  # 1 pp below cutmix
+        ("pseudo_label", "", "cutmix", 0.84, 0.846, "semi_supervised"),
+        ("classical+filtered_synthetic", "ae", "classical", 0.81, 0.805, "semi_supervised"),  # above classical
+    ])  # fmt: skip
+    text = write_summary(tmp_path).read_text()
+    table = text[text.index("## Semi-supervised") :]
+    ae = "| 10 | best_classical+filtered_synthetic (ae) | 4 | 84.5 ± 2.1 | -1.0 ± 0.0 (p=0.000) |"
+    assert f"{ae} on cutmix: -1.0 ± 0.0 (p=0.000) **harms** | -1.0 ± 0.0 (p=0.000) |" in table
+    assert "| on cutmix: 0.6 ± 0.0 (p=0.000) |  |" in table  # pseudo-labelling, no generator to compare with
+    assert "| -3.5 ± 0.0 (p=0.000) | on classical: 0.5 ± 0.0 (p=0.000) | -0.5 ± 0.0 (p=0.000) |" in table
 
 
 def test_the_per_class_table_shows_where_the_arm_on_best_classical_loses(tmp_path):

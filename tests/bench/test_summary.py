@@ -61,7 +61,8 @@ def write_rows(path, arms, budgets=(10,), seeds=4):
             for seed in range(seeds):
                 for arm, family, stacked_on, validation, test, *scenario in arms:
                     writer.writerow({
-                        "scenario": scenario[0] if scenario else "balanced", "per_class": n, "imbalance_ratio": 1.0, "seed": seed, "arm": arm,
+                        "scenario": (scenario or ["balanced"])[0], "per_class": n, "imbalance_ratio": 1.0,
+                        "seed": seed, "arm": arm,
                         "family": family, "mode": "perturb" if family else "", "stacked_on": stacked_on,
                         "train_images": 100, "validation_accuracy": validation + 0.01 * seed,
                         "accuracy": test + 0.01 * seed, "balanced_accuracy": test, "minority_recall": "", "seconds": 1,

@@ -153,13 +153,12 @@ def main(argv: list[str]) -> None:
     workers = int(options.pop("workers", 2))
     torch.set_num_threads(int(options.pop("threads", 1)))  # the training loop's; each worker uses 1
     report_name = options.pop("report", "augment_speed")  # another name keeps the published report
-    cgan = trained_model("cgan", options.pop("cgan", None), fit_steps)
-    ae = trained_model("ae", options.pop("ae", None), fit_steps)
-    cvae = trained_model("cvae", options.pop("cvae", None), fit_steps)
-    ae_half = trained_model("ae", None, fit_steps, base_width=16)  # the size genaug-bench trains (published)
-    if options:
+    checkpoints = {family: options.pop(family, None) for family in ("cgan", "ae", "cvae")}
+    if options:  # before any model trains
         valid = "cgan, ae, cvae, fit_steps, epochs, workers, threads, report"
         raise ValueError(f"unknown option(s) {sorted(options)}; valid: {valid}")
+    cgan, ae, cvae = (trained_model(family, path, fit_steps) for family, path in checkpoints.items())
+    ae_half = trained_model("ae", None, fit_steps, base_width=16)  # the size genaug-bench trains (published)
     data = genaug.data.load("mnist5k")
     to_float = v2.ToDtype(torch.float32, scale=True)
     classical = classical_transforms(channels=1)

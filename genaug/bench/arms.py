@@ -42,7 +42,8 @@ class ArmInputs:
     """One run's inputs: the labelled subset, the settings, the run seed, (for generator arms) the model, (for arms
     that stack on ``best_classical``) the classical arm chosen on the validation split for this budget, (for
     filtered arms and pseudo-labelling) ``judge``, which returns the classifier of a classical arm (by name) on this
-    subset, and (semi-supervised scenario) the unlabelled images."""
+    subset, (semi-supervised scenario) the unlabelled images, and (arms that perturb) the perturbation strength, one
+    of ``config.arm_strengths()``."""
 
     train: ImageSet
     config: BenchConfig
@@ -51,6 +52,7 @@ class ArmInputs:
     judge: Callable[[str], torch.nn.Module] | None = None
     best_classical: str | None = None
     unlabelled: ImageSet | None = None
+    strength: float | None = None
 
 
 @dataclass(frozen=True)
@@ -120,11 +122,15 @@ def _pool(inputs: ArmInputs, keep: ImageFilter | None = None) -> tuple[torch.Ten
     return synthetic_pool(inputs.generator, inputs.config.pool_per_class, seed=inputs.seed, keep=keep)
 
 
-def mixing_augment(model: GenerativeModel, cfg: BenchConfig, seed: int, keep: ImageFilter | None) -> BatchAugment:
+def mixing_augment(
+    model: GenerativeModel, cfg: BenchConfig, seed: int, keep: ImageFilter | None, strength: float | None
+) -> BatchAugment:
     """The ``BatchAugment`` of a mixing arm in replace or perturb mode: a share ``bench.synthetic_fraction`` of
-    each batch, perturbed by ``bench.perturb_strength`` (perturb), rejected images left real."""
-    strength = {"strength": cfg.perturb_strength} if cfg.mode == "perturb" else {}
-    return BatchAugment(model, mode=cfg.mode, p=cfg.synthetic_fraction, filter=keep, seed=seed, **strength)
+    each batch, perturbed by ``strength`` (perturb: one of ``bench.perturb_strength``), rejected images left real."""
+    if cfg.mode == "perturb" and strength is None:
+        raise ValueError(f"a perturbing arm needs ArmInputs.strength, one of {cfg.perturb_strength}")
+    options = {"strength": strength} if cfg.mode == "perturb" else {}
+    return BatchAugment(model, mode=cfg.mode, p=cfg.synthetic_fraction, filter=keep, seed=seed, **options)
 
 
 def _with_synthetic(inputs: ArmInputs, stacks_on: str, filtered: bool) -> TrainingPlan:
@@ -136,7 +142,7 @@ def _with_synthetic(inputs: ArmInputs, stacks_on: str, filtered: bool) -> Traini
     after = classical_steps(base, inputs)
     keep = _consistency_filter(inputs, base) if filtered else None
     if cfg.mode in ("perturb", "replace"):  # the public batch class, as a user would run it
-        mix = mixing_augment(inputs.generator, cfg, inputs.seed, keep)
+        mix = mixing_augment(inputs.generator, cfg, inputs.seed, keep, inputs.strength)
         return TrainingPlan(train.images, train.labels, chain(mix, *after))
     pool, pool_labels = _pool(inputs, keep)
     # mode == "dataset": a fixed synthetic set, sized so that it makes up synthetic_fraction of the union

@@ -66,9 +66,11 @@ class BenchConfig:
     mode: str = "perturb"
     synthetic_fraction: float = 0.5  # share of each training batch that is synthetic
     pool_per_class: int = 500  # synthetic images drawn per class for replace / synthetic_only
-    # posterior / code standard deviations, for mode=perturb: 0.25 was never below 0.5 on the validation splits of the
-    # three data sets and, unlike 0.5, did not lose to CutMix on the photograph patches (bench_tuning_strength_*.md)
-    perturb_strength: float = 0.25
+    # posterior / code standard deviations, for mode=perturb: one, or several that each genaug arm runs with and the
+    # recommendation chooses among on the validation split. 0.25 was never below 0.5 on the validation splits of the
+    # three data sets and, unlike 0.5, did not lose to CutMix on the photograph patches (bench_tuning_strength_*.md);
+    # 0.125, the gentler step, for generators whose perturbations shift what they keep (tone on the patches)
+    perturb_strength: float | list[float] = field(default_factory=lambda: [0.125, 0.25])
     imbalance_ratios: list[float] = field(default_factory=list)  # long-tailed scenario (bench=full: [10, 50])
     imbalance_max_per_class: int = 100  # images of the largest class in the long-tailed scenario
     imbalance_arms: list[str] = field(
@@ -95,6 +97,13 @@ class BenchConfig:
         check_per_family("bench.generator_steps", self.generator_steps, auto=True)
         if self.generator_min_epochs is not None:
             check_per_family("bench.generator_min_epochs", self.generator_min_epochs)
+        strength = self.perturb_strength
+        strengths = strength if isinstance(strength, list | tuple) else [strength]
+        self.perturb_strength = [
+            check_number(f"bench.perturb_strength[{i}]", v, minimum=0) for i, v in enumerate(strengths)
+        ]
+        if not self.perturb_strength or len(set(self.perturb_strength)) < len(self.perturb_strength):
+            raise ValueError(f"bench.perturb_strength must be one strength or a list of distinct ones, got {strengths}")
         if not self.per_class:
             raise ValueError("bench.per_class must be a non-empty list of budgets (images per class), got []")
         self.per_class = [check_int(f"bench.per_class[{i}]", n, minimum=1) for i, n in enumerate(self.per_class)]
@@ -109,6 +118,11 @@ class BenchConfig:
         was added since, so that run had it off (None), whatever its default is now."""
         optional = {f.name: None for f in dataclasses.fields(cls) if str(f.type).endswith("| None")}
         return cls(**{**optional, **settings})
+
+    def arm_strengths(self) -> list[float | None]:
+        """The perturbation strengths each arm that mixes in synthetic images runs with: bench.perturb_strength in
+        mode perturb; None (no strength) in the other modes."""
+        return list(self.perturb_strength) if self.mode == "perturb" else [None]
 
     def steps_for(self, family: str, subset_size: int) -> int:
         """Training steps of ``family``'s generator on a subset of ``subset_size`` images."""
@@ -143,6 +157,7 @@ class BenchConfig:
             "imbalance_ratios",
             "imbalance_arms",
             "semi_supervised_arms",
+            "perturb_strength",  # a column of every row of a perturbed arm
         )
         for row_key in (*row_keys, "quality"):
             settings.pop(row_key)

@@ -4,7 +4,8 @@ Every choice is made on the validation split (the reference split: no generator 
 it); the test split only reports the chosen arm's effect. Per budget:
 
 - ``best_classical``: the classical arm (of those measured) with the highest mean validation accuracy;
-- the recommendation: among the genaug arms that stack on an augmentation (``Arm.stacks_on``), the one whose
+- the recommendation: among the genaug arms that stack on an augmentation (``Arm.stacks_on``), each run with every
+  generator family and perturbation strength measured (a label per arm, family and strength), the one whose
   validation accuracy is furthest above best classical's, if it is above on average and its 95% interval rules out
   losing more than ``HARM_MARGIN``; otherwise best classical alone;
 - do no harm: an arm whose test accuracy is more than ``HARM_MARGIN`` below the arm it stacks on, or significantly
@@ -21,7 +22,7 @@ from typing import Any
 
 from genaug.bench.arms import BALANCED_ARMS, BEST_CLASSICAL, CLASSICAL_ARMS, SEMI_SUPERVISED_ARMS, resolve_base
 from genaug.bench.config import BenchConfig
-from genaug.bench.results import Group, read_results
+from genaug.bench.results import Group, label_parts, read_results
 from genaug.bench.statistics import mean_ci, paired_difference
 from genaug.data import builtin_of
 
@@ -61,8 +62,8 @@ def on_current_choice(best: dict[int, str]):
 
 
 def arm_name(label: str) -> str:
-    """The arm of an arm label ("classical+filtered_synthetic (ae)" -> "classical+filtered_synthetic")."""
-    return label.split(" (")[0]
+    """The arm of an arm label: "classical+filtered_synthetic (ae, strength 0.25)" -> "classical+filtered_synthetic"."""
+    return label_parts(label)[0]
 
 
 def base_label(label: str, best_classical: str | None) -> str | None:
@@ -126,7 +127,8 @@ def snippet(verdict: Verdict, meta: dict[str, Any]) -> str:
     assert verdict.arm is not None
     config, data = BenchConfig.from_recorded(meta["config"]), meta["data"]
     num_classes = len(data["classes"])
-    family = verdict.arm.split(" (")[1].rstrip(")")
+    _, family, chosen_strength = label_parts(verdict.arm)
+    assert family is not None, f"a recommended arm has a generator family: {verdict.arm}"
     base = base_label(verdict.arm, verdict.best_classical)
     filtered = "filtered_synthetic" in arm_name(verdict.arm)
     steps = config.steps_for(family, verdict.per_class * num_classes)
@@ -134,7 +136,7 @@ def snippet(verdict: Verdict, meta: dict[str, Any]) -> str:
     settings = "".join(f" model.{k}={v}" for k, v in overrides.items())
     mode = config.mode
     source = builtin_of(data["data_source"]) or data["data_source"]  # a built-in's name, or the user's path
-    strength = f", strength={config.perturb_strength}" if mode == "perturb" else ""
+    strength = f", strength={chosen_strength:g}" if chosen_strength is not None else ""
     imports = ["import genaug"]
     if base == "classical":
         imports.append("from genaug.baselines import classical_batch_augment")

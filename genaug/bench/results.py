@@ -114,8 +114,21 @@ Group = tuple[str, int, float, str]  # scenario, per_class, imbalance_ratio, arm
 
 
 def arm_label(row: dict[str, str]) -> str:
-    """An arm's name, with its generator family when it has one: "classical+filtered_synthetic (ae)"."""
-    return f"{row['arm']} ({row['family']})" if row["family"] else row["arm"]
+    """An arm's name, with its generator family and perturbation strength when it has them:
+    "classical+filtered_synthetic (ae, strength 0.25)", "real+synthetic (cgan)"."""
+    if not row["family"]:
+        return row["arm"]
+    strength = row.get("strength") or ""
+    return f"{row['arm']} ({row['family']}{f', strength {float(strength):g}' if strength else ''})"
+
+
+def label_parts(label: str) -> tuple[str, str | None, float | None]:
+    """The arm, family (None without one) and strength (None without one) of an ``arm_label``."""
+    arm, _, inside = label.partition(" (")
+    if not inside:
+        return arm, None, None
+    family, _, strength = inside.rstrip(")").partition(", strength ")
+    return arm, family, float(strength) if strength else None
 
 
 def read_results(

@@ -54,11 +54,12 @@ from genaug.train import Trainer, TrainerConfig
 from genaug.train.device import resolve_device
 
 RESULT_FIELDS = [
-    "scenario", "per_class", "imbalance_ratio", "seed", "arm", "family", "mode", "stacked_on", "train_images",
-    "validation_accuracy", "accuracy", "balanced_accuracy", "minority_recall", "seconds",
+    "scenario", "per_class", "imbalance_ratio", "seed", "arm", "family", "mode", "strength", "stacked_on",
+    "train_images", "validation_accuracy", "accuracy", "balanced_accuracy", "minority_recall", "seconds",
 ]  # fmt: skip
+# strength: the perturbation strength of an arm that perturbs (one of bench.perturb_strength), else blank;
 # stacked_on: the arm an arm stacks on, resolved (best_classical's choice can change when seeds are added)
-RESULT_KEY = ["scenario", "per_class", "imbalance_ratio", "seed", "arm", "family", "stacked_on"]
+RESULT_KEY = ["scenario", "per_class", "imbalance_ratio", "seed", "arm", "family", "strength", "stacked_on"]
 # CLASS_FILE's rows: each run's test accuracy on every class (its recall), where an arm gains and loses
 CLASS_KEY = [*RESULT_KEY, "class"]
 QUALITY_KEY = ["scenario", "per_class", "imbalance_ratio", "seed", "family"]
@@ -235,7 +236,7 @@ class Benchmark:
         store = ClassifierStore(scenario.classifiers_dir(self.out), self._build_classifier)
         for arm in self._arms(scenario):
             first = not arm.uses_generator and arm.stacks_on != BEST_CLASSICAL
-            if first and not results.done(**scenario.key, arm=arm.name, family="", stacked_on=""):
+            if first and not results.done(**scenario.key, arm=arm.name, family="", strength="", stacked_on=""):
                 classifier = self._measure(
                     results, classes, scenario, arm, ArmInputs(train, self.config, scenario.seed), ""
                 )
@@ -258,14 +259,16 @@ class Benchmark:
         judge = self.judge(train, scenario)
         late = [a for a in arms if not a.uses_generator and a.stacks_on == BEST_CLASSICAL]
         for arm in late:  # pseudo-labelling: its teacher and augmentation are best classical's
-            if not results.done(**scenario.key, arm=arm.name, family="", stacked_on=arm.base(best)):
+            if not results.done(**scenario.key, arm=arm.name, family="", strength="", stacked_on=arm.base(best)):
                 inputs = ArmInputs(train, cfg, scenario.seed, judge=judge, best_classical=best, unlabelled=unlabelled)
                 self._measure(results, classes, scenario, arm, inputs, "")
-        arms = [a for a in arms if a.uses_generator]
+        runs = [(a, s) for a in arms if a.uses_generator for s in (cfg.arm_strengths() if a.uses_mode else [None])]
         for family in cfg.families:
             pending = [
-                a for a in arms
-                if not results.done(**scenario.key, arm=a.name, family=family, stacked_on=a.base(best) or "")
+                (a, s) for a, s in runs
+                if not results.done(
+                    **scenario.key, arm=a.name, family=family, strength=_blank(s), stacked_on=a.base(best) or ""
+                )
             ]  # fmt: skip
             wants_quality = cfg.quality and not quality.done(**scenario.key, family=family)
             if not pending and not wants_quality:
@@ -273,13 +276,13 @@ class Benchmark:
             model = self._generator(scenario, family, train, unlabelled)
             if wants_quality:
                 quality.append({**scenario.key, "family": family, **self._quality(model, self.reference(), train)})
-            for arm in pending:
-                twin = self._twin(results, scenario, arm, family, best)
+            for arm, strength in pending:
+                twin = self._twin(results, scenario, arm, family, best, strength)
                 if twin is not None:  # the same training, measured already: its rows under this arm's name
                     self._copy_class_rows(classes, twin, arm.name)
                     results.append({**twin, "arm": arm.name, "seconds": 0.0})
                     continue
-                inputs = ArmInputs(train, cfg, scenario.seed, model, judge, best)
+                inputs = ArmInputs(train, cfg, scenario.seed, model, judge, best, strength=strength)
                 self._measure(results, classes, scenario, arm, inputs, family)
 
     @staticmethod
@@ -291,7 +294,7 @@ class Benchmark:
                 classes.append(copy)
 
     def _twin(
-        self, results: ResultsFile, scenario: Scenario, arm: Arm, family: str, best: str | None
+        self, results: ResultsFile, scenario: Scenario, arm: Arm, family: str, best: str | None, strength: float | None
     ) -> dict[str, str] | None:
         """The finished row of the arm that trains exactly as ``arm`` does on this subset: for an arm on
         best_classical, the arm named after the chosen one (best_classical+filtered_synthetic is
@@ -299,7 +302,7 @@ class Benchmark:
         if arm.stacks_on != BEST_CLASSICAL or best is None:
             return None
         name = best + arm.name.removeprefix(BEST_CLASSICAL)
-        return results.find(**scenario.key, arm=name, family=family, stacked_on=best)
+        return results.find(**scenario.key, arm=name, family=family, strength=_blank(strength), stacked_on=best)
 
     def _quality_file(self) -> ResultsFile:
         return ResultsFile(self.out / "quality.csv", [*QUALITY_KEY, *QUALITY_METRICS], QUALITY_KEY)
@@ -375,7 +378,8 @@ class Benchmark:
         validation = round(accuracy(classifier, *self._validation()), 5)
         row = {
             **scenario.key, "arm": arm.name, "family": family, "mode": self.config.mode if arm.uses_generator else "",
-            "stacked_on": arm.base(inputs.best_classical) or "", "train_images": len(plan.images),
+            "strength": _blank(inputs.strength), "stacked_on": arm.base(inputs.best_classical) or "",
+            "train_images": len(plan.images),
             "validation_accuracy": validation, **evaluate(predicted, self.test, inputs.train),
             "seconds": round(time.perf_counter() - start, 1),
         }  # fmt: skip
@@ -399,6 +403,11 @@ class Benchmark:
             class_weights=plan.class_weights, architecture=cfg.classifier, width=cfg.classifier_width,
             device=self.device,
         )  # fmt: skip
+
+
+def _blank(strength: float | None) -> float | str:
+    """A strength as results.csv holds it: blank for none."""
+    return "" if strength is None else strength
 
 
 def generator_overrides(configs: dict[str, Any]) -> dict[str, dict[str, Any]]:

@@ -33,13 +33,15 @@ def test_the_bench_arm_batches_are_the_public_batch_class_batches(family, mode, 
     judge = train_classifier(reference.images, reference.labels, 10, steps=20, seed=0)
     cfg = BenchConfig(mode=mode)
     train = digits16.subset(range(200))
-    inputs = ArmInputs(train, cfg, seed=4, generator=tiny_models[family], judge={"classical": judge}.__getitem__)
+    strength = 0.125 if mode == "perturb" else None  # one of the default's strengths
+    judges = {"classical": judge}.__getitem__
+    inputs = ArmInputs(train, cfg, seed=4, generator=tiny_models[family], judge=judges, strength=strength)
     plan = BALANCED_ARMS["classical+filtered_synthetic"].plan(inputs)
     public = genaug.augment.BatchAugment(
         tiny_models[family],
         mode=mode,
         p=cfg.synthetic_fraction,
-        **({"strength": cfg.perturb_strength} if mode == "perturb" else {}),
+        **({"strength": strength} if mode == "perturb" else {}),
         filter=PredictionFilter(judge),
         seed=4,
     )
@@ -60,7 +62,7 @@ def test_an_arm_on_best_classical_stacks_on_the_chosen_arm_and_judges_with_its_c
               for i, name in enumerate(["classical", "mixup"])}  # fmt: skip
     train = digits16.subset(range(200))
     config = BenchConfig()
-    inputs = ArmInputs(train, config, 4, tiny_models["ae"], judges.__getitem__, best_classical="mixup")
+    inputs = ArmInputs(train, config, 4, tiny_models["ae"], judges.__getitem__, best_classical="mixup", strength=0.25)
     arm = BALANCED_ARMS["best_classical+filtered_synthetic"]
     assert arm.base("mixup") == "mixup" and arm.base(None) is None
     plan = arm.plan(inputs)
@@ -68,7 +70,7 @@ def test_an_arm_on_best_classical_stacks_on_the_chosen_arm_and_judges_with_its_c
         tiny_models["ae"],
         mode="perturb",
         p=config.synthetic_fraction,
-        strength=config.perturb_strength,
+        strength=0.25,
         filter=PredictionFilter(judges["mixup"]),
         seed=4,
     )
@@ -79,6 +81,8 @@ def test_an_arm_on_best_classical_stacks_on_the_chosen_arm_and_judges_with_its_c
     assert labels.shape == (64, 10) and torch.equal(augmented, expected_x) and torch.equal(labels, expected_y)
     with pytest.raises(ValueError, match="needs ArmInputs.best_classical"):
         arm.plan(ArmInputs(train, BenchConfig(), 4, tiny_models["ae"], judges.__getitem__))
+    with pytest.raises(ValueError, match=r"needs ArmInputs.strength, one of \[0.125, 0.25\]"):
+        arm.plan(ArmInputs(train, BenchConfig(), 4, tiny_models["ae"], judges.__getitem__, best_classical="mixup"))
 
 
 def test_a_filtered_pool_holds_only_accepted_images(tiny_models):

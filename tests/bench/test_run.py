@@ -26,8 +26,9 @@ TINY_BENCH = dict(
     arms=["real", "classical", "mixup", "real+synthetic", "best_classical+filtered_synthetic", "synthetic_only"],
     generator_min_epochs=None,
     generator_batch_size=16, classifier_steps=6, classifier_batch_size=16, pool_per_class=8,
-    imbalance_ratios=[4.0], imbalance_max_per_class=8,
+    imbalance_ratios=[4.0], imbalance_max_per_class=8, perturb_strength=0.25,
 )  # fmt: skip
+TWO_STRENGTHS = [0.125, 0.25]
 
 
 def run(out, data, workers=1, device="auto", **overrides):
@@ -42,15 +43,17 @@ def rows(out, name="results.csv"):
 
 
 def test_every_arm_gets_a_row_and_a_rerun_skips_them(tmp_path, digits):
-    out = run(tmp_path / "bench", digits)
-    found = {(r["scenario"], r["arm"], r["family"]) for r in rows(out)}
-    assert found == {
-        ("balanced", "real", ""), ("balanced", "classical", ""), ("balanced", "mixup", ""),
-        ("balanced", "real+synthetic", "cvae"), ("balanced", "best_classical+filtered_synthetic", "cvae"),
-        ("balanced", "synthetic_only", "cvae"),
-        ("long_tailed", "real", ""), ("long_tailed", "class_weighted", ""), ("long_tailed", "oversample", ""),
-        ("long_tailed", "classical", ""), ("long_tailed", "genaug_balance", "cvae"),
-    }  # fmt: skip
+    out = run(tmp_path / "bench", digits, perturb_strength=TWO_STRENGTHS)
+    found = [(r["scenario"], r["arm"], r["family"], r["strength"]) for r in rows(out)]
+    assert sorted(found) == sorted([
+        ("balanced", "real", "", ""), ("balanced", "classical", "", ""), ("balanced", "mixup", "", ""),
+        *(("balanced", arm, "cvae", strength) for arm in ("real+synthetic", "best_classical+filtered_synthetic")
+          for strength in ("0.125", "0.25")),  # every perturbing arm at each of bench.perturb_strength
+        ("balanced", "synthetic_only", "cvae", ""),
+        ("long_tailed", "real", "", ""), ("long_tailed", "class_weighted", "", ""),
+        ("long_tailed", "oversample", "", ""), ("long_tailed", "classical", "", ""),
+        ("long_tailed", "genaug_balance", "cvae", ""),
+    ])  # fmt: skip
     for row in rows(out):
         assert 0.0 <= float(row["accuracy"]) <= 1.0 and 0.0 <= float(row["validation_accuracy"]) <= 1.0
         assert (row["minority_recall"] == "") == (row["scenario"] == "balanced")
@@ -68,17 +71,18 @@ def test_every_arm_gets_a_row_and_a_rerun_skips_them(tmp_path, digits):
         mine = [float(c["accuracy"]) for c in by_class if all(c[k] == row[k] for k in RESULT_KEY)]
         assert sum(mine) / len(mine) == pytest.approx(float(row["balanced_accuracy"]), abs=1e-4)
     before = (out / "results.csv").read_text(), (out / "class_accuracy.csv").read_text()
-    run(tmp_path / "bench", digits)  # everything done: nothing is measured again
+    run(tmp_path / "bench", digits, perturb_strength=TWO_STRENGTHS)  # everything done: nothing is measured again
     assert ((out / "results.csv").read_text(), (out / "class_accuracy.csv").read_text()) == before
     lines = before[0].splitlines(keepends=True)
     (out / "results.csv").write_text("".join(lines[:-1]))  # cut off after its class rows, before its own row
-    run(tmp_path / "bench", digits)  # measured again: the same row, and its class rows are not repeated
+    # measured again: the same row, and its class rows are not repeated
+    run(tmp_path / "bench", digits, perturb_strength=TWO_STRENGTHS)
     assert (out / "class_accuracy.csv").read_text() == before[1]
     again = [{k: v for k, v in r.items() if k != "seconds"} for r in rows(out)]
     assert again == [{k: v for k, v in r.items() if k != "seconds"} for r in csv.DictReader(before[0].splitlines())]
     summary = write_summary(out).read_text()
-    assert f"| 4 | best_classical+filtered_synthetic (cvae) | {digits.classes[0]} | " in summary
-    assert "real+synthetic (cvae)" in summary and "minority-class recall" in summary
+    assert f"| 4 | best_classical+filtered_synthetic (cvae, strength 0.125) | {digits.classes[0]} | " in summary
+    assert "real+synthetic (cvae, strength 0.25)" in summary and "minority-class recall" in summary
     assert f"| 4 | {best} (best classical) | 1 |" in summary and "## Recommendation" in summary
     grid = "generators/balanced-n4-r1-s0/cvae/samples/step_000006.png"
     assert f"| 4 | ![cvae, N=4]({grid}) |" in summary and (out / grid).is_file()
@@ -110,10 +114,12 @@ def test_an_arm_on_best_classical_reuses_the_row_of_its_twin(tmp_path, digits, m
     train_classifier = Benchmark.train_classifier
     monkeypatch.setattr(Benchmark, "train_classifier", lambda self, *a: trained.append(1) or train_classifier(self, *a))
     arms = ["classical", "classical+filtered_synthetic", "best_classical+filtered_synthetic"]
-    out = run(tmp_path, digits, arms=arms, imbalance_arms=[], quality=False)
-    assert len(trained) == 2  # classical (also the judge) and classical+filtered_synthetic; its twin is a copy
-    twin, copy = [{k: v for k, v in r.items() if k not in ("arm", "seconds")} for r in rows(out)[1:]]
-    assert twin == copy and rows(out)[2]["seconds"] == "0.0"
+    out = run(tmp_path, digits, arms=arms, imbalance_arms=[], quality=False, perturb_strength=TWO_STRENGTHS)
+    # classical (also the judge) and classical+filtered_synthetic at both strengths; its twins are copies
+    assert len(trained) == 3
+    twins = [{k: v for k, v in r.items() if k not in ("arm", "seconds")} for r in rows(out)[1:]]
+    assert [t["strength"] for t in twins] == ["0.125", "0.25", "0.125", "0.25"]
+    assert twins[:2] == twins[2:] and [r["seconds"] for r in rows(out)[3:]] == ["0.0", "0.0"]
     by_arm = [[{k: v for k, v in r.items() if k != "arm"} for r in rows(out, "class_accuracy.csv") if r["arm"] == a]
               for a in arms[1:]]  # fmt: skip
     assert by_arm[0] and by_arm[0] == by_arm[1]  # and so are its class rows
@@ -300,6 +306,17 @@ def test_auto_generator_steps_are_the_familys_schedule():
         BenchConfig(generator_steps={"ae": "many"})
 
 
+def test_perturb_strengths_are_a_row_column_not_the_fingerprints_and_are_checked():
+    data = {"data_source": "digits"}
+    assert BenchConfig(perturb_strength=0.5).perturb_strength == [0.5]  # one strength, as bench.perturb_strength=0.5
+    assert BenchConfig(perturb_strength=[0.5]).fingerprint(data) == BenchConfig().fingerprint(data)
+    assert BenchConfig().arm_strengths() == [0.125, 0.25] and BenchConfig(mode="replace").arm_strengths() == [None]
+    with pytest.raises(ValueError, match=r"bench.perturb_strength\[1\] must be a finite number >= 0, got -0.1"):
+        BenchConfig(perturb_strength=[0.25, -0.1])
+    with pytest.raises(ValueError, match=r"one strength or a list of distinct ones, got \[0.25, 0.25\]"):
+        BenchConfig(perturb_strength=[0.25, 0.25])
+
+
 def test_generator_steps_must_cover_every_family():
     with pytest.raises(ValueError, match=r"bench.generator_steps has no entry for \['ae'\]"):
         BenchConfig(families=["cvae", "ae"], generator_steps={"cvae": 100})
@@ -322,6 +339,7 @@ def _fingerprint_before(config: BenchConfig, data: dict, sampling_version: int |
     row_keys = ("per_class", "seeds", "families", "arms", "imbalance_ratios", "imbalance_arms", "quality")
     row_keys += ("generator_steps", "generator_min_epochs")  # a family's own settings, checked family by family
     row_keys += ("semi_supervised_arms",)  # added since; a row key, so earlier fingerprints stay as they were
+    row_keys += ("perturb_strength",)  # a column of the rows since several strengths can run
     settings = {k: v for k, v in dataclasses.asdict(config).items() if v is not None and k not in row_keys}
     if sampling_version is not None:
         settings["sampling_version"] = sampling_version

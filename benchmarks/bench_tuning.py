@@ -165,15 +165,15 @@ def validation_accuracy(
         model = genaug.load(scenario.generators_dir(Path(settings.run)) / settings.family)
         for name, value in generator_changes.items():  # options read at each call (e.g. sampling_steps)
             setattr(model.config, name, value)
-    strengths = config.arm_strengths()
-    if len(strengths) > 1:
+    mixings = config.mixings()
+    if len(mixings) > 1:
         raise ValueError(
-            f"variant {variant!r} would run with the run's perturb strengths {strengths}: give it one "
-            "(its BenchConfig changes: perturb_strength)"
+            f"variant {variant!r} would mix in synthetic images in several ways, {mixings}: give it one mode (and "
+            "for perturb one perturb_strength) in its BenchConfig changes"
         )
     train = scenario.draw(bench.pool)
     judge = bench.judge(train, scenario)
-    inputs = ArmInputs(train, config, seed, model, judge, best_classical=best, strength=strengths[0])
+    inputs = ArmInputs(train, config, seed, model, judge, best_classical=best, mixing=mixings[0])
     classifier = bench.train_classifier(BALANCED_ARMS[arm].plan(inputs), seed)  # variants change the data only
     return accuracy(classifier, bench.reference_set.images, bench.reference_set.labels)
 

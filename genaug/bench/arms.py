@@ -19,7 +19,7 @@ from genaug.baselines.classical import classical_batch_augment
 from genaug.baselines.label_mixing import BatchLabelMix
 from genaug.baselines.policies import policy_batch_augment
 from genaug.baselines.pseudo_labels import pseudo_labelled
-from genaug.bench.config import BenchConfig
+from genaug.bench.config import BenchConfig, Mixing
 from genaug.bench.mixing import chain, synthetic_pool, synthetic_top_up
 from genaug.data import ImageSet
 from genaug.filters import ImageFilter, PredictionFilter
@@ -42,8 +42,8 @@ class ArmInputs:
     """One run's inputs: the labelled subset, the settings, the run seed, (for generator arms) the model, (for arms
     that stack on ``best_classical``) the classical arm chosen on the validation split for this budget, (for
     filtered arms and pseudo-labelling) ``judge``, which returns the classifier of a classical arm (by name) on this
-    subset, (semi-supervised scenario) the unlabelled images, and (arms that perturb) the perturbation strength, one
-    of ``config.arm_strengths()``."""
+    subset, (semi-supervised scenario) the unlabelled images, and (arms that mix in synthetic images) how they do,
+    one of ``config.mixings()``."""
 
     train: ImageSet
     config: BenchConfig
@@ -52,7 +52,7 @@ class ArmInputs:
     judge: Callable[[str], torch.nn.Module] | None = None
     best_classical: str | None = None
     unlabelled: ImageSet | None = None
-    strength: float | None = None
+    mixing: Mixing | None = None
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,7 @@ class Arm:
     plan: Callable[[ArmInputs], TrainingPlan]
     uses_generator: bool
     description: str
-    uses_mode: bool = False  # mixes synthetic images in the way bench.mode says (replace, perturb, dataset)
+    uses_mode: bool = False  # mixes synthetic images in the ways bench.mode says (replace, perturb, dataset)
     # the arm whose augmentation runs after the synthetic images are mixed in ("real": none; "best_classical":
     # chosen on the validation split); its difference to that arm is the arm's effect (do no harm)
     stacks_on: str | None = None
@@ -123,26 +123,26 @@ def _pool(inputs: ArmInputs, keep: ImageFilter | None = None) -> tuple[torch.Ten
 
 
 def mixing_augment(
-    model: GenerativeModel, cfg: BenchConfig, seed: int, keep: ImageFilter | None, strength: float | None
+    model: GenerativeModel, cfg: BenchConfig, seed: int, keep: ImageFilter | None, mixing: Mixing
 ) -> BatchAugment:
     """The ``BatchAugment`` of a mixing arm in replace or perturb mode: a share ``bench.synthetic_fraction`` of
-    each batch, perturbed by ``strength`` (perturb: one of ``bench.perturb_strength``), rejected images left real."""
-    if cfg.mode == "perturb" and strength is None:
-        raise ValueError(f"a perturbing arm needs ArmInputs.strength, one of {cfg.perturb_strength}")
-    options = {"strength": strength} if cfg.mode == "perturb" else {}
-    return BatchAugment(model, mode=cfg.mode, p=cfg.synthetic_fraction, filter=keep, seed=seed, **options)
+    each batch replaced or perturbed (by the mixing's strength), rejected images left real."""
+    options = {"strength": mixing.strength} if mixing.strength is not None else {}
+    return BatchAugment(model, mode=mixing.mode, p=cfg.synthetic_fraction, filter=keep, seed=seed, **options)
 
 
 def _with_synthetic(inputs: ArmInputs, stacks_on: str, filtered: bool) -> TrainingPlan:
-    """Synthetic images mixed in (bench.mode), then the augmentation of the arm ``stacks_on``."""
-    cfg, train = inputs.config, inputs.train
+    """Synthetic images mixed in (ArmInputs.mixing), then the augmentation of the arm ``stacks_on``."""
+    cfg, train, mixing = inputs.config, inputs.train, inputs.mixing
     base = resolve_base(stacks_on, inputs.best_classical)
     if base is None:
         raise ValueError("an arm on best_classical needs ArmInputs.best_classical (the arm chosen on validation)")
+    if mixing is None:
+        raise ValueError(f"an arm that mixes in synthetic images needs ArmInputs.mixing, one of {cfg.mixings()}")
     after = classical_steps(base, inputs)
     keep = _consistency_filter(inputs, base) if filtered else None
-    if cfg.mode in ("perturb", "replace"):  # the public batch class, as a user would run it
-        mix = mixing_augment(inputs.generator, cfg, inputs.seed, keep, inputs.strength)
+    if mixing.mode in ("perturb", "replace"):  # the public batch class, as a user would run it
+        mix = mixing_augment(inputs.generator, cfg, inputs.seed, keep, mixing)
         return TrainingPlan(train.images, train.labels, chain(mix, *after))
     pool, pool_labels = _pool(inputs, keep)
     # mode == "dataset": a fixed synthetic set, sized so that it makes up synthetic_fraction of the union
@@ -215,8 +215,8 @@ def _genaug_balance(inputs: ArmInputs) -> TrainingPlan:
 
 def _mixing_arm(base: str, filtered: bool) -> Arm:
     """``<base>+synthetic`` or ``<base>+filtered_synthetic``: synthetic images mixed into the real subset the way
-    bench.mode says, then the augmentation of the arm ``base`` (real: none) on every image; filtered, a synthetic
-    image is used only if that arm's classifier on the same subset assigns it to its class."""
+    ArmInputs.mixing says, then the augmentation of the arm ``base`` (real: none) on every image; filtered, a
+    synthetic image is used only if that arm's classifier on the same subset assigns it to its class."""
     then = {"real": "no augmentation", BEST_CLASSICAL: "the best classical arm (chosen on the validation split)"}
     description = f"real + synthetic images, then {then.get(base, f'the {base} arm')}" + (
         f"; synthetic images kept only if the {base} arm's classifier assigns them to their class" if filtered else ""

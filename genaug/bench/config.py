@@ -6,6 +6,7 @@ import dataclasses
 import hashlib
 import json
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -61,9 +62,10 @@ class BenchConfig:
     classifier_steps: int = 400  # training steps of each downstream classifier
     classifier_batch_size: int = 64
     classifier_lr: float = 2e-3
-    # how synthetic images enter training: replace | perturb | dataset; perturb beat replace on the validation split
-    # (benchmarks/results/bench_tuning.md)
-    mode: str = "perturb"
+    # how synthetic images enter training: replace | perturb | dataset, or a list of them that each genaug arm runs
+    # with and the recommendation chooses among on the validation split; perturb beat replace on the validation
+    # split (benchmarks/results/bench_tuning.md)
+    mode: str | list[str] = field(default_factory=lambda: ["perturb"])
     synthetic_fraction: float = 0.5  # share of each training batch that is synthetic
     pool_per_class: int = 500  # synthetic images drawn per class for replace / synthetic_only
     # posterior / code standard deviations, for mode=perturb: one, or several that each genaug arm runs with and the
@@ -83,7 +85,7 @@ class BenchConfig:
     quality: bool = True  # also measure each generator (Frechet distance, KID, precision/recall, ...)
 
     def __post_init__(self) -> None:
-        check_choice("bench.mode", self.mode, MODES)
+        self.mode = _distinct("bench.mode", self.mode, lambda name, mode: check_choice(name, mode, MODES))
         check_number("bench.synthetic_fraction", self.synthetic_fraction, minimum=0, maximum=1, max_inclusive=False)
         for name in ("seeds", "classifier_steps", "classifier_width", "pool_per_class", "imbalance_max_per_class"):
             check_int(f"bench.{name}", getattr(self, name), minimum=1)
@@ -97,13 +99,9 @@ class BenchConfig:
         check_per_family("bench.generator_steps", self.generator_steps, auto=True)
         if self.generator_min_epochs is not None:
             check_per_family("bench.generator_min_epochs", self.generator_min_epochs)
-        strength = self.perturb_strength
-        strengths = strength if isinstance(strength, list | tuple) else [strength]
-        self.perturb_strength = [
-            check_number(f"bench.perturb_strength[{i}]", v, minimum=0) for i, v in enumerate(strengths)
-        ]
-        if not self.perturb_strength or len(set(self.perturb_strength)) < len(self.perturb_strength):
-            raise ValueError(f"bench.perturb_strength must be one strength or a list of distinct ones, got {strengths}")
+        self.perturb_strength = _distinct(
+            "bench.perturb_strength", self.perturb_strength, lambda name, v: check_number(name, v, minimum=0)
+        )
         if not self.per_class:
             raise ValueError("bench.per_class must be a non-empty list of budgets (images per class), got []")
         self.per_class = [check_int(f"bench.per_class[{i}]", n, minimum=1) for i, n in enumerate(self.per_class)]
@@ -119,10 +117,14 @@ class BenchConfig:
         optional = {f.name: None for f in dataclasses.fields(cls) if str(f.type).endswith("| None")}
         return cls(**{**optional, **settings})
 
-    def arm_strengths(self) -> list[float | None]:
-        """The perturbation strengths each arm that mixes in synthetic images runs with: bench.perturb_strength in
-        mode perturb; None (no strength) in the other modes."""
-        return list(self.perturb_strength) if self.mode == "perturb" else [None]
+    def mixings(self) -> list[Mixing]:
+        """How each arm that mixes in synthetic images runs: once per mode of bench.mode, perturb once per strength
+        of bench.perturb_strength."""
+        return [
+            Mixing(mode, strength)
+            for mode in self.mode
+            for strength in (self.perturb_strength if mode == "perturb" else [None])
+        ]
 
     def steps_for(self, family: str, subset_size: int) -> int:
         """Training steps of ``family``'s generator on a subset of ``subset_size`` images."""
@@ -157,17 +159,39 @@ class BenchConfig:
             "imbalance_ratios",
             "imbalance_arms",
             "semi_supervised_arms",
-            "perturb_strength",  # a column of every row of a perturbed arm
+            "mode",  # the mode and strength of an arm that mixes in synthetic images are columns of its rows
+            "perturb_strength",
         )
         for row_key in (*row_keys, "quality"):
             settings.pop(row_key)
         for per_family in ("generator_steps", "generator_min_epochs"):
             settings.pop(per_family, None)
-        if self.mode == "replace":  # replace draws fresh samples per batch (BatchAugment), no longer from a pool
-            settings["replace_source"] = "batch"
         settings["sampling_version"] = SAMPLING_VERSION  # rows from synthetic samples depend on the noise layout
         text = json.dumps({"bench": settings, "data": data_description}, sort_keys=True)
         return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class Mixing:
+    """How a genaug arm brings its synthetic images in: a mode of bench.mode and, for perturb, a strength."""
+
+    mode: str
+    strength: float | None = None
+
+    @property
+    def label(self) -> str:
+        """ "perturb 0.25", "replace": what an arm label adds after the family."""
+        return self.mode if self.strength is None else f"{self.mode} {self.strength:g}"
+
+
+def _distinct(name: str, value: Any, check: Callable[[str, Any], Any]) -> list[Any]:
+    """``value`` (one value, or a list of distinct ones) as a list, each checked by ``check(its name, v)``."""
+    several = isinstance(value, list | tuple)
+    values = list(value) if several else [value]
+    checked = [check(f"{name}[{i}]" if several else name, v) for i, v in enumerate(values)]
+    if not checked or len(set(checked)) < len(checked):
+        raise ValueError(f"{name} must be one value or a list of distinct ones, got {values}")
+    return checked
 
 
 def check_per_family(name: str, value: Any, auto: bool = False) -> None:

@@ -5,7 +5,7 @@ it); the test split only reports the chosen arm's effect. Per budget:
 
 - ``best_classical``: the classical arm (of those measured) with the highest mean validation accuracy;
 - the recommendation: among the genaug arms that stack on an augmentation (``Arm.stacks_on``), each run with every
-  generator family and perturbation strength measured (a label per arm, family and strength), the one whose
+  generator family, mode and perturbation strength measured (a label for each), the one whose
   validation accuracy is furthest above best classical's, if it is above on average and its 95% interval rules out
   losing more than ``HARM_MARGIN``; otherwise best classical alone;
 - do no harm: an arm whose test accuracy is more than ``HARM_MARGIN`` below the arm it stacks on, or significantly
@@ -127,16 +127,14 @@ def snippet(verdict: Verdict, meta: dict[str, Any]) -> str:
     assert verdict.arm is not None
     config, data = BenchConfig.from_recorded(meta["config"]), meta["data"]
     num_classes = len(data["classes"])
-    _, family, chosen_strength = label_parts(verdict.arm)
-    assert family is not None, f"a recommended arm has a generator family: {verdict.arm}"
+    _, family, mode, strength = label_parts(verdict.arm)
+    assert family is not None and mode is not None, f"a recommended arm mixes in a family's images: {verdict.arm}"
     base = base_label(verdict.arm, verdict.best_classical)
     filtered = "filtered_synthetic" in arm_name(verdict.arm)
     steps = config.steps_for(family, verdict.per_class * num_classes)
     overrides = meta.get("generators", {}).get(family, {}).get("config", {})
     settings = "".join(f" model.{k}={v}" for k, v in overrides.items())
-    mode = config.mode
     source = builtin_of(data["data_source"]) or data["data_source"]  # a built-in's name, or the user's path
-    strength = f", strength={chosen_strength:g}" if chosen_strength is not None else ""
     imports = ["import genaug"]
     if base == "classical":
         imports.append("from genaug.baselines import classical_batch_augment")
@@ -163,7 +161,8 @@ def snippet(verdict: Verdict, meta: dict[str, Any]) -> str:
         lines.append(f"base = {make_base}  # {base}: the best classical augmentation here")
     if filtered:
         lines.append(f"judge = ...  # your classifier trained on the real images with the {base} augmentation")
-    options = f'mode="{mode}", p={config.synthetic_fraction}{strength}'
+    options = f'mode="{mode}", p={config.synthetic_fraction}'
+    options += f", strength={strength:g}" if strength is not None else ""
     options += ", filter=PredictionFilter(judge)" if filtered else ""
     lines += [
         f"aug = genaug.augment.BatchAugment(model, {options}, seed=0)",

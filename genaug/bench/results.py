@@ -114,21 +114,23 @@ Group = tuple[str, int, float, str]  # scenario, per_class, imbalance_ratio, arm
 
 
 def arm_label(row: dict[str, str]) -> str:
-    """An arm's name, with its generator family and perturbation strength when it has them:
-    "classical+filtered_synthetic (ae, strength 0.25)", "real+synthetic (cgan)"."""
+    """An arm's name, with its generator family and, for an arm that mixes in synthetic images, how:
+    "classical+filtered_synthetic (ae, perturb 0.25)", "real+synthetic (cgan, replace)", "synthetic_only (ae)"."""
     if not row["family"]:
         return row["arm"]
     strength = row.get("strength") or ""
-    return f"{row['arm']} ({row['family']}{f', strength {float(strength):g}' if strength else ''})"
+    mixing = f", {row['mode']}{f' {float(strength):g}' if strength else ''}" if row.get("mode") else ""
+    return f"{row['arm']} ({row['family']}{mixing})"
 
 
-def label_parts(label: str) -> tuple[str, str | None, float | None]:
-    """The arm, family (None without one) and strength (None without one) of an ``arm_label``."""
+def label_parts(label: str) -> tuple[str, str | None, str | None, float | None]:
+    """The arm, family, mode and strength of an ``arm_label`` (None for what it does not name)."""
     arm, _, inside = label.partition(" (")
     if not inside:
-        return arm, None, None
-    family, _, strength = inside.rstrip(")").partition(", strength ")
-    return arm, family, float(strength) if strength else None
+        return arm, None, None, None
+    family, _, mixing = inside.rstrip(")").partition(", ")
+    mode, _, strength = mixing.partition(" ")
+    return arm, family, mode or None, float(strength) if strength else None
 
 
 def read_results(

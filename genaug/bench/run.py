@@ -38,7 +38,7 @@ from genaug.bench.arms import (
     check_arms,
 )
 from genaug.bench.classifiers import ClassifierStore
-from genaug.bench.config import BenchConfig
+from genaug.bench.config import BenchConfig, Mixing
 from genaug.bench.recommend import best_classical_by_budget
 from genaug.bench.results import CLASS_FILE, ResultsFile, claim_directory
 from genaug.bench.scenarios import SEMI_SUPERVISED, Scenario, scenarios
@@ -57,9 +57,10 @@ RESULT_FIELDS = [
     "scenario", "per_class", "imbalance_ratio", "seed", "arm", "family", "mode", "strength", "stacked_on",
     "train_images", "validation_accuracy", "accuracy", "balanced_accuracy", "minority_recall", "seconds",
 ]  # fmt: skip
-# strength: the perturbation strength of an arm that perturbs (one of bench.perturb_strength), else blank;
-# stacked_on: the arm an arm stacks on, resolved (best_classical's choice can change when seeds are added)
-RESULT_KEY = ["scenario", "per_class", "imbalance_ratio", "seed", "arm", "family", "strength", "stacked_on"]
+# mode, strength: how an arm that mixes in synthetic images did (one of bench.mode; for perturb, one of
+# bench.perturb_strength), else blank; stacked_on: the arm an arm stacks on, resolved (best_classical's choice can
+# change when seeds are added)
+RESULT_KEY = ["scenario", "per_class", "imbalance_ratio", "seed", "arm", "family", "mode", "strength", "stacked_on"]
 # CLASS_FILE's rows: each run's test accuracy on every class (its recall), where an arm gains and loses
 CLASS_KEY = [*RESULT_KEY, "class"]
 QUALITY_KEY = ["scenario", "per_class", "imbalance_ratio", "seed", "family"]
@@ -83,14 +84,14 @@ def check_budgets(config: BenchConfig, pool: ImageSet) -> None:
 
 
 def check_perturb_families(config: BenchConfig, arms: list[Arm]) -> None:
-    """Fail before any training when bench.mode=perturb meets a family without an encoder to perturb with."""
-    if config.mode != "perturb" or not any(arm.uses_mode for arm in arms):
+    """Fail before any training when bench.mode's perturb meets a family without an encoder to perturb with."""
+    if "perturb" not in config.mode or not any(arm.uses_mode for arm in arms):
         return
     no_encoder = [f for f in config.families if not issubclass(get_family(f).model_class, EncodingModel)]
     if no_encoder:
         raise ValueError(
             f"bench.mode=perturb perturbs real images through a family's encoder, but {no_encoder} has none: "
-            "drop it from bench.families or use bench.mode=replace"
+            "drop it from bench.families or use bench.mode=replace (without perturb)"
         )
 
 
@@ -174,8 +175,7 @@ class Benchmark:
         # the behaviour it had) keeps earlier runs resumable
         overrides = generator_overrides(self.model_configs)
         self.generator_settings = {
-            f: {"config": overrides[f], **config.family_settings(f), **perturb_settings(f, config.mode)}
-            for f in config.families
+            f: {"config": overrides[f], **config.family_settings(f), **perturb_settings(f)} for f in config.families
         }
         self.held_out = check_held_out(data, reference, test)
         if self.held_out is not None:
@@ -236,7 +236,7 @@ class Benchmark:
         store = ClassifierStore(scenario.classifiers_dir(self.out), self._build_classifier)
         for arm in self._arms(scenario):
             first = not arm.uses_generator and arm.stacks_on != BEST_CLASSICAL
-            if first and not results.done(**scenario.key, arm=arm.name, family="", strength="", stacked_on=""):
+            if first and not results.done(**scenario.key, arm=arm.name, family="", **_columns(None), stacked_on=""):
                 classifier = self._measure(
                     results, classes, scenario, arm, ArmInputs(train, self.config, scenario.seed), ""
                 )
@@ -259,15 +259,15 @@ class Benchmark:
         judge = self.judge(train, scenario)
         late = [a for a in arms if not a.uses_generator and a.stacks_on == BEST_CLASSICAL]
         for arm in late:  # pseudo-labelling: its teacher and augmentation are best classical's
-            if not results.done(**scenario.key, arm=arm.name, family="", strength="", stacked_on=arm.base(best)):
+            if not results.done(**scenario.key, arm=arm.name, family="", **_columns(None), stacked_on=arm.base(best)):
                 inputs = ArmInputs(train, cfg, scenario.seed, judge=judge, best_classical=best, unlabelled=unlabelled)
                 self._measure(results, classes, scenario, arm, inputs, "")
-        runs = [(a, s) for a in arms if a.uses_generator for s in (cfg.arm_strengths() if a.uses_mode else [None])]
+        runs = [(a, m) for a in arms if a.uses_generator for m in (cfg.mixings() if a.uses_mode else [None])]
         for family in cfg.families:
             pending = [
-                (a, s) for a, s in runs
+                (a, m) for a, m in runs
                 if not results.done(
-                    **scenario.key, arm=a.name, family=family, strength=_blank(s), stacked_on=a.base(best) or ""
+                    **scenario.key, arm=a.name, family=family, **_columns(m), stacked_on=a.base(best) or ""
                 )
             ]  # fmt: skip
             wants_quality = cfg.quality and not quality.done(**scenario.key, family=family)
@@ -276,13 +276,13 @@ class Benchmark:
             model = self._generator(scenario, family, train, unlabelled)
             if wants_quality:
                 quality.append({**scenario.key, "family": family, **self._quality(model, self.reference(), train)})
-            for arm, strength in pending:
-                twin = self._twin(results, scenario, arm, family, best, strength)
+            for arm, mixing in pending:
+                twin = self._twin(results, scenario, arm, family, best, mixing)
                 if twin is not None:  # the same training, measured already: its rows under this arm's name
                     self._copy_class_rows(classes, twin, arm.name)
                     results.append({**twin, "arm": arm.name, "seconds": 0.0})
                     continue
-                inputs = ArmInputs(train, cfg, scenario.seed, model, judge, best, strength=strength)
+                inputs = ArmInputs(train, cfg, scenario.seed, model, judge, best, mixing=mixing)
                 self._measure(results, classes, scenario, arm, inputs, family)
 
     @staticmethod
@@ -294,7 +294,7 @@ class Benchmark:
                 classes.append(copy)
 
     def _twin(
-        self, results: ResultsFile, scenario: Scenario, arm: Arm, family: str, best: str | None, strength: float | None
+        self, results: ResultsFile, scenario: Scenario, arm: Arm, family: str, best: str | None, mixing: Mixing | None
     ) -> dict[str, str] | None:
         """The finished row of the arm that trains exactly as ``arm`` does on this subset: for an arm on
         best_classical, the arm named after the chosen one (best_classical+filtered_synthetic is
@@ -302,7 +302,7 @@ class Benchmark:
         if arm.stacks_on != BEST_CLASSICAL or best is None:
             return None
         name = best + arm.name.removeprefix(BEST_CLASSICAL)
-        return results.find(**scenario.key, arm=name, family=family, strength=_blank(strength), stacked_on=best)
+        return results.find(**scenario.key, arm=name, family=family, **_columns(mixing), stacked_on=best)
 
     def _quality_file(self) -> ResultsFile:
         return ResultsFile(self.out / "quality.csv", [*QUALITY_KEY, *QUALITY_METRICS], QUALITY_KEY)
@@ -377,9 +377,8 @@ class Benchmark:
         predicted = predict(classifier, self.test.images).numpy()
         validation = round(accuracy(classifier, *self._validation()), 5)
         row = {
-            **scenario.key, "arm": arm.name, "family": family, "mode": self.config.mode if arm.uses_generator else "",
-            "strength": _blank(inputs.strength), "stacked_on": arm.base(inputs.best_classical) or "",
-            "train_images": len(plan.images),
+            **scenario.key, "arm": arm.name, "family": family, **_columns(inputs.mixing),
+            "stacked_on": arm.base(inputs.best_classical) or "", "train_images": len(plan.images),
             "validation_accuracy": validation, **evaluate(predicted, self.test, inputs.train),
             "seconds": round(time.perf_counter() - start, 1),
         }  # fmt: skip
@@ -405,9 +404,11 @@ class Benchmark:
         )  # fmt: skip
 
 
-def _blank(strength: float | None) -> float | str:
-    """A strength as results.csv holds it: blank for none."""
-    return "" if strength is None else strength
+def _columns(mixing: Mixing | None) -> dict[str, str | float]:
+    """The mode and strength columns of a row (blank for an arm that does not mix in synthetic images)."""
+    if mixing is None:
+        return {"mode": "", "strength": ""}
+    return {"mode": mixing.mode, "strength": "" if mixing.strength is None else mixing.strength}
 
 
 def generator_overrides(configs: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -423,12 +424,12 @@ def generator_overrides(configs: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return overrides
 
 
-def perturb_settings(family: str, mode: str) -> dict[str, int]:
-    """The version of ``family``'s ``perturb`` when the rows depend on it (mode perturb), from version 2 on: a
-    results directory of version-1 rows is refused rather than mixed, and the families whose perturb never
-    changed keep their earlier runs resumable."""
+def perturb_settings(family: str) -> dict[str, int]:
+    """The version of ``family``'s ``perturb``, from version 2 on: a results directory of version-1 rows is refused
+    rather than mixed, and the families whose perturb never changed keep their earlier runs resumable. (Recorded
+    whatever bench.mode is: a directory may add perturb to its modes later.)"""
     version = getattr(get_family(family).model_class, "perturb_version", 1)
-    return {"perturb_version": version} if mode == "perturb" and version > 1 else {}
+    return {"perturb_version": version} if version > 1 else {}
 
 
 def evaluate(predicted: np.ndarray, test: ImageSet, train: ImageSet) -> dict[str, float | str]:

@@ -9,7 +9,7 @@ import genaug.augment
 import genaug.baselines
 from genaug.baselines import classical_batch_augment
 from genaug.bench.arms import BALANCED_ARMS, ArmInputs
-from genaug.bench.config import BenchConfig
+from genaug.bench.config import BenchConfig, Mixing
 from genaug.bench.mixing import synthetic_pool, synthetic_top_up
 from genaug.filters import PredictionFilter
 from genaug.metrics import train_classifier
@@ -33,15 +33,15 @@ def test_the_bench_arm_batches_are_the_public_batch_class_batches(family, mode, 
     judge = train_classifier(reference.images, reference.labels, 10, steps=20, seed=0)
     cfg = BenchConfig(mode=mode)
     train = digits16.subset(range(200))
-    strength = 0.125 if mode == "perturb" else None  # one of the default's strengths
+    mixing = Mixing(mode, 0.125 if mode == "perturb" else None)  # perturb at one of the default's strengths
     judges = {"classical": judge}.__getitem__
-    inputs = ArmInputs(train, cfg, seed=4, generator=tiny_models[family], judge=judges, strength=strength)
+    inputs = ArmInputs(train, cfg, seed=4, generator=tiny_models[family], judge=judges, mixing=mixing)
     plan = BALANCED_ARMS["classical+filtered_synthetic"].plan(inputs)
     public = genaug.augment.BatchAugment(
         tiny_models[family],
         mode=mode,
         p=cfg.synthetic_fraction,
-        **({"strength": strength} if mode == "perturb" else {}),
+        **({"strength": mixing.strength} if mode == "perturb" else {}),
         filter=PredictionFilter(judge),
         seed=4,
     )
@@ -62,7 +62,9 @@ def test_an_arm_on_best_classical_stacks_on_the_chosen_arm_and_judges_with_its_c
               for i, name in enumerate(["classical", "mixup"])}  # fmt: skip
     train = digits16.subset(range(200))
     config = BenchConfig()
-    inputs = ArmInputs(train, config, 4, tiny_models["ae"], judges.__getitem__, best_classical="mixup", strength=0.25)
+    inputs = ArmInputs(
+        train, config, 4, tiny_models["ae"], judges.__getitem__, best_classical="mixup", mixing=Mixing("perturb", 0.25)
+    )
     arm = BALANCED_ARMS["best_classical+filtered_synthetic"]
     assert arm.base("mixup") == "mixup" and arm.base(None) is None
     plan = arm.plan(inputs)
@@ -81,7 +83,7 @@ def test_an_arm_on_best_classical_stacks_on_the_chosen_arm_and_judges_with_its_c
     assert labels.shape == (64, 10) and torch.equal(augmented, expected_x) and torch.equal(labels, expected_y)
     with pytest.raises(ValueError, match="needs ArmInputs.best_classical"):
         arm.plan(ArmInputs(train, BenchConfig(), 4, tiny_models["ae"], judges.__getitem__))
-    with pytest.raises(ValueError, match=r"needs ArmInputs.strength, one of \[0.125, 0.25\]"):
+    with pytest.raises(ValueError, match=r"needs ArmInputs.mixing, one of \[Mixing\(mode='perturb', strength=0.125\)"):
         arm.plan(ArmInputs(train, BenchConfig(), 4, tiny_models["ae"], judges.__getitem__, best_classical="mixup"))
 
 

@@ -13,6 +13,7 @@ import torch
 import genaug
 from genaug.bench import BALANCED_ARMS, BenchConfig, Benchmark, ResultsMismatchError, write_summary
 from genaug.bench.arms import ArmInputs
+from genaug.bench.config import Mixing
 from genaug.bench.run import QUALITY_KEY, RESULT_KEY, generator_overrides
 from genaug.bench.scenarios import Scenario
 from genaug.errors import DataError
@@ -81,8 +82,8 @@ def test_every_arm_gets_a_row_and_a_rerun_skips_them(tmp_path, digits):
     again = [{k: v for k, v in r.items() if k != "seconds"} for r in rows(out)]
     assert again == [{k: v for k, v in r.items() if k != "seconds"} for r in csv.DictReader(before[0].splitlines())]
     summary = write_summary(out).read_text()
-    assert f"| 4 | best_classical+filtered_synthetic (cvae, strength 0.125) | {digits.classes[0]} | " in summary
-    assert "real+synthetic (cvae, strength 0.25)" in summary and "minority-class recall" in summary
+    assert f"| 4 | best_classical+filtered_synthetic (cvae, perturb 0.125) | {digits.classes[0]} | " in summary
+    assert "real+synthetic (cvae, perturb 0.25)" in summary and "minority-class recall" in summary
     assert f"| 4 | {best} (best classical) | 1 |" in summary and "## Recommendation" in summary
     grid = "generators/balanced-n4-r1-s0/cvae/samples/step_000006.png"
     assert f"| 4 | ![cvae, N=4]({grid}) |" in summary and (out / grid).is_file()
@@ -181,15 +182,19 @@ def test_a_failing_worker_stops_the_run_with_its_error(tmp_path, digits):
 
 
 def test_a_filtered_arm_without_a_judge_says_what_it_needs(digits16, tiny_models):
-    inputs = ArmInputs(digits16.subset(range(20)), BenchConfig(**TINY_BENCH), 0, tiny_models["cvae"])
+    config, mixing = BenchConfig(**TINY_BENCH), Mixing("perturb", 0.25)
+    inputs = ArmInputs(digits16.subset(range(20)), config, 0, tiny_models["cvae"], mixing=mixing)
     with pytest.raises(ValueError, match="needs ArmInputs.judge"):
         BALANCED_ARMS["classical+filtered_synthetic"].plan(inputs)
 
 
-@pytest.mark.parametrize("mode", ["perturb", "dataset"])
-def test_other_synthetic_modes_run(tmp_path, digits, mode):
-    out = run(tmp_path / mode, digits, mode=mode, arms=["real+synthetic"], imbalance_arms=[], quality=False)
-    assert [r["mode"] for r in rows(out)] == [mode]
+@pytest.mark.parametrize("mode", ["perturb", "dataset", ["replace", "perturb"]])
+def test_other_synthetic_modes_run_and_several_run_side_by_side(tmp_path, digits, mode):
+    out = run(tmp_path / str(mode), digits, mode=mode, arms=["real+synthetic"], imbalance_arms=[], quality=False)
+    modes = mode if isinstance(mode, list) else [mode]
+    assert [(r["mode"], r["strength"]) for r in rows(out)] == [(m, "0.25" if m == "perturb" else "") for m in modes]
+    labels = [f"real+synthetic (cvae, {m}{' 0.25' if m == 'perturb' else ''})" for m in modes]
+    assert all(f"| 4 | {label} | 1 |" in write_summary(out).read_text() for label in labels)
 
 
 def test_perturb_mode_with_a_family_without_an_encoder_fails_before_training(tmp_path, digits):
@@ -243,14 +248,13 @@ def test_families_are_checked_one_by_one_so_families_can_be_left_out_or_added(tm
 
 def test_rows_of_an_earlier_perturb_are_not_mixed_with_new_ones(tmp_path, digits):
     """The ae's and cvae's perturb keep the image's detail since perturb version 2: a results directory whose
-    perturb rows came from the version before (no version recorded) is refused; replace rows and the families
-    whose perturb never changed are not affected."""
+    perturb rows came from the version before (no version recorded) is refused; the families whose perturb never
+    changed are not affected."""
 
-    def run_families(families, mode="perturb"):
+    def run_families(families):
         settings = {**TINY_BENCH, "families": families, "arms": ["real"], "imbalance_arms": [], "quality": False}
         configs = {f: tiny_config(f) for f in families}
-        config = BenchConfig(**{**settings, "mode": mode})
-        return Benchmark(config, digits, tmp_path / mode, configs, progress=False).run()
+        return Benchmark(BenchConfig(**settings), digits, tmp_path, configs, progress=False).run()
 
     meta_file = run_families(["ae", "diffusion"]) / "bench_meta.json"
     meta = json.loads(meta_file.read_text())
@@ -261,8 +265,6 @@ def test_rows_of_an_earlier_perturb_are_not_mixed_with_new_ones(tmp_path, digits
     with pytest.raises(ResultsMismatchError, match=r"\['ae'\] generators with other settings"):
         run_families(["ae", "diffusion"])
     run_families(["diffusion"])  # the diffusion rows stay usable
-    replace = json.loads((run_families(["ae"], mode="replace") / "bench_meta.json").read_text())
-    assert "perturb_version" not in replace["generators"]["ae"]
 
 
 def test_generator_steps_can_differ_per_family(tmp_path, digits):
@@ -306,15 +308,20 @@ def test_auto_generator_steps_are_the_familys_schedule():
         BenchConfig(generator_steps={"ae": "many"})
 
 
-def test_perturb_strengths_are_a_row_column_not_the_fingerprints_and_are_checked():
+def test_modes_and_strengths_are_row_columns_not_the_fingerprints_and_are_checked():
     data = {"data_source": "digits"}
-    assert BenchConfig(perturb_strength=0.5).perturb_strength == [0.5]  # one strength, as bench.perturb_strength=0.5
-    assert BenchConfig(perturb_strength=[0.5]).fingerprint(data) == BenchConfig().fingerprint(data)
-    assert BenchConfig().arm_strengths() == [0.125, 0.25] and BenchConfig(mode="replace").arm_strengths() == [None]
+    one = BenchConfig(mode="replace", perturb_strength=0.5)  # as bench.mode=replace bench.perturb_strength=0.5
+    assert (one.mode, one.perturb_strength) == (["replace"], [0.5])
+    assert one.fingerprint(data) == BenchConfig().fingerprint(data)
+    assert BenchConfig().mixings() == [Mixing("perturb", 0.125), Mixing("perturb", 0.25)]
+    both = BenchConfig(mode=["replace", "perturb"], perturb_strength=0.5)
+    assert both.mixings() == [Mixing("replace"), Mixing("perturb", 0.5)] and one.mixings() == [Mixing("replace")]
     with pytest.raises(ValueError, match=r"bench.perturb_strength\[1\] must be a finite number >= 0, got -0.1"):
         BenchConfig(perturb_strength=[0.25, -0.1])
-    with pytest.raises(ValueError, match=r"one strength or a list of distinct ones, got \[0.25, 0.25\]"):
+    with pytest.raises(ValueError, match=r"bench.perturb_strength must be one value or a list of distinct ones"):
         BenchConfig(perturb_strength=[0.25, 0.25])
+    with pytest.raises(ValueError, match=r"bench.mode\[1\] must be one of \['replace', 'perturb', 'dataset'\]"):
+        BenchConfig(mode=["perturb", "blend"])
 
 
 def test_generator_steps_must_cover_every_family():
@@ -322,24 +329,20 @@ def test_generator_steps_must_cover_every_family():
         BenchConfig(families=["cvae", "ae"], generator_steps={"cvae": 100})
 
 
-def test_results_of_another_noise_layout_or_replace_source_are_not_resumed():
-    """Rows from synthetic samples depend on which images a seed gives (SAMPLING_VERSION), and replace mode now
-    draws fresh samples per batch (BatchAugment) instead of taking them from a pool: results recorded before
-    either have another fingerprint and are never mixed with new rows."""
+def test_results_of_another_noise_layout_are_not_resumed():
+    """Rows from synthetic samples depend on which images a seed gives (SAMPLING_VERSION): results recorded before
+    it have another fingerprint and are never mixed with new rows."""
     data = {"data_source": "digits"}
-    for mode in ("perturb", "replace"):
-        assert BenchConfig(mode=mode).fingerprint(data) != _fingerprint_before(BenchConfig(mode=mode), data, None)
-    perturb = _fingerprint_before(BenchConfig(mode="perturb"), data)
-    assert BenchConfig(mode="perturb").fingerprint(data) == perturb  # perturb has no replace source
-    assert BenchConfig(mode="replace").fingerprint(data) != _fingerprint_before(BenchConfig(mode="replace"), data)
+    assert BenchConfig().fingerprint(data) == _fingerprint_before(BenchConfig(), data)
+    assert BenchConfig().fingerprint(data) != _fingerprint_before(BenchConfig(), data, None)
 
 
 def _fingerprint_before(config: BenchConfig, data: dict, sampling_version: int | None = SAMPLING_VERSION) -> str:
-    """BenchConfig.fingerprint without the replace source (and, with None, without the sampling version)."""
+    """BenchConfig.fingerprint (with None: without the sampling version)."""
     row_keys = ("per_class", "seeds", "families", "arms", "imbalance_ratios", "imbalance_arms", "quality")
     row_keys += ("generator_steps", "generator_min_epochs")  # a family's own settings, checked family by family
     row_keys += ("semi_supervised_arms",)  # added since; a row key, so earlier fingerprints stay as they were
-    row_keys += ("perturb_strength",)  # a column of the rows since several strengths can run
+    row_keys += ("mode", "perturb_strength")  # columns of the rows since several can run
     settings = {k: v for k, v in dataclasses.asdict(config).items() if v is not None and k not in row_keys}
     if sampling_version is not None:
         settings["sampling_version"] = sampling_version

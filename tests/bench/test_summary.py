@@ -45,7 +45,7 @@ def test_summary_reports_every_arm_with_differences(tmp_path):
         writer.writeheader()
         writer.writerows(rows)
     text = write_summary(tmp_path).read_text()
-    assert "| 10 | real+synthetic (cvae) | 3 | 81.0 ± " in text
+    assert "| 10 | real+synthetic (cvae, replace) | 3 | 81.0 ± " in text
     assert "| 20 | classical | 3 | 76.0 ± " in text
     assert "10.0 ± 0.0" in text  # real+synthetic vs real: +10 points on every seed
     assert (tmp_path / "accuracy_vs_budget.png").stat().st_size > 1000
@@ -95,7 +95,7 @@ def test_best_classical_is_chosen_on_validation_and_the_recommendation_snippet_r
     assert "| 10 | classical | 86.5 ± 2.1 | 5.0 ± 0.0 (p=0.000) |" in text
     assert "99.0" not in text  # rows on another arm than today's best classical are left out
     verdict = (
-        "| 10 | trivialaugment | best_classical+filtered_synthetic (ae, strength 0.25) | 2.0 ± 0.0 (p=0.000) "
+        "| 10 | trivialaugment | best_classical+filtered_synthetic (ae, perturb 0.25) | 2.0 ± 0.0 (p=0.000) "
         "| 3.0 ± 0.0 (p=0.000)"
     )
     assert verdict in text
@@ -111,12 +111,12 @@ def test_the_recommendation_chooses_the_strength_on_validation_and_its_snippet_u
         ("best_classical+filtered_synthetic", "ae", "cutmix", 0.82, 0.79, "balanced", 0.125),  # best on validation
     ])  # fmt: skip
     text = write_summary(tmp_path).read_text()
-    chosen = "best_classical+filtered_synthetic (ae, strength 0.125)"
+    chosen = "best_classical+filtered_synthetic (ae, perturb 0.125)"
     assert f"| 10 | cutmix | {chosen} | 2.0 ± 0.0 (p=0.000) | -1.0 ± 0.0 (p=0.000) |" in text
     assert f"At N = 10: use {chosen}, on top of cutmix (-1.0 ± 0.0 pp" in text
     assert 'BatchAugment(model, mode="perturb", p=0.5, strength=0.125, filter=PredictionFilter(judge), seed=0)' in text
     assert "strength=0.25" not in text
-    assert "| 10 | best_classical+filtered_synthetic (ae, strength 0.25) | 84.5 ± 2.1 | 3.0 ± 0.0 (p=0.000) |" in text
+    assert "| 10 | best_classical+filtered_synthetic (ae, perturb 0.25) | 84.5 ± 2.1 | 3.0 ± 0.0 (p=0.000) |" in text
 
 
 def test_without_a_gain_on_validation_the_verdict_is_best_classical_alone_and_harm_is_flagged(tmp_path):
@@ -143,7 +143,7 @@ def test_the_semi_supervised_table_flags_an_arm_that_harms_the_arm_it_stacks_on(
     ])  # fmt: skip
     text = write_summary(tmp_path).read_text()
     table = text[text.index("## Semi-supervised") :]
-    ae = "| 10 | best_classical+filtered_synthetic (ae, strength 0.25) | 4 | 84.5 ± 2.1 | -1.0 ± 0.0 (p=0.000) |"
+    ae = "| 10 | best_classical+filtered_synthetic (ae, perturb 0.25) | 4 | 84.5 ± 2.1 | -1.0 ± 0.0 (p=0.000) |"
     assert f"{ae} on cutmix: -1.0 ± 0.0 (p=0.000) **harms** | -1.0 ± 0.0 (p=0.000) |" in table
     assert "| on cutmix: 0.6 ± 0.0 (p=0.000) |  |" in table  # pseudo-labelling, no generator to compare with
     assert "| -3.5 ± 0.0 (p=0.000) | on classical: 0.5 ± 0.0 (p=0.000) | -0.5 ± 0.0 (p=0.000) |" in table
@@ -173,12 +173,13 @@ def test_the_per_class_table_shows_where_the_arm_on_best_classical_loses(tmp_pat
                 for name, value in by_class.items():
                     writer.writerow({
                         "scenario": "balanced", "per_class": 10, "imbalance_ratio": 1.0, "seed": seed, "arm": arm,
-                        "family": family, "strength": 0.25 if family else "", "stacked_on": stacked_on,
+                        "family": family, "mode": "perturb" if family else "", "strength": 0.25 if family else "",
+                        "stacked_on": stacked_on,
                         "class": name, "accuracy": value,
                     })  # fmt: skip
     text = write_summary(tmp_path).read_text()
     assert "## Per class" in text and "| 10.0 ± 0.0 |" not in text  # the rows on an earlier choice are left out
-    arm = "| 10 | best_classical+filtered_synthetic (ae, strength 0.25)"
+    arm = "| 10 | best_classical+filtered_synthetic (ae, perturb 0.25)"
     assert f"{arm} | cat | 91.5 ± 2.1 | 80.0 ± 0.0 | 11.5 ± 2.1 (p=0." in text
     assert f"{arm} | dog | 50.0 ± 0.0 | 60.0 ± 0.0 | -10.0 ± 0.0 (p=0.000) **loses** |" in text
     assert f"{arm} | eel | 69.0 ± 1.8 | 70.0 ± 0.0 | -1.0 ± 1.8 (p=0.182) |" in text  # within the seeds' spread

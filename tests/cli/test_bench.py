@@ -48,7 +48,7 @@ def test_runs_on_a_user_image_folder(tmp_path, digits):
         "models.ae.base_width=8", "models.ae.density_components=2", "bench.seeds=2", "workers=2",
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
-    assert "| 5 | real+synthetic (ae, strength 0.25) | 2 |" in (tmp_path / "bench" / "summary.md").read_text()
+    assert "| 5 | real+synthetic (ae, perturb 0.25) | 2 |" in (tmp_path / "bench" / "summary.md").read_text()
 
 
 @pytest.mark.parametrize(

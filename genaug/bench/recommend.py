@@ -62,7 +62,7 @@ def on_current_choice(best: dict[int, str]):
 
 
 def arm_name(label: str) -> str:
-    """The arm of an arm label: "classical+filtered_synthetic (ae, strength 0.25)" -> "classical+filtered_synthetic"."""
+    """The arm of an arm label: "classical+filtered_synthetic (ae, perturb 0.25)" -> "classical+filtered_synthetic"."""
     return label_parts(label)[0]
 
 

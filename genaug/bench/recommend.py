@@ -135,7 +135,8 @@ def snippet(verdict: Verdict, meta: dict[str, Any]) -> str:
     overrides = meta.get("generators", {}).get(family, {}).get("config", {})
     settings = "".join(f" model.{k}={v}" for k, v in overrides.items())
     source = builtin_of(data["data_source"]) or data["data_source"]  # a built-in's name, or the user's path
-    imports = ["import genaug"]
+    imports = ["import torch", "from torchvision.transforms import v2"] if mode == "dataset" else []
+    imports.append("import genaug")
     if base == "classical":
         imports.append("from genaug.baselines import classical_batch_augment")
         make_base, apply_base = "classical_batch_augment(seed=0)", "x = base(x, y)"
@@ -161,15 +162,24 @@ def snippet(verdict: Verdict, meta: dict[str, Any]) -> str:
         lines.append(f"base = {make_base}  # {base}: the best classical augmentation here")
     if filtered:
         lines.append(f"judge = ...  # your classifier trained on the real images with the {base} augmentation")
-    options = f'mode="{mode}", p={config.synthetic_fraction}'
-    options += f", strength={strength:g}" if strength is not None else ""
-    options += ", filter=PredictionFilter(judge)" if filtered else ""
-    lines += [
-        f"aug = genaug.augment.BatchAugment(model, {options}, seed=0)",
-        "for x, y in loader:  # float batches in [0, 1], int64 labels, on the training device",
-        "    x, y = aug(x, y)",
-        *([f"    {apply_base}"] if base != "real" else []),
-        "    ...  # the training step",
-        "```",
-    ]
+    keep = ", filter=PredictionFilter(judge)" if filtered else ""
+    share = config.synthetic_fraction
+    if mode == "dataset":  # a fixed synthetic set beside the real images, as the bench's dataset mode trains on
+        per_class = round(verdict.per_class * share / (1 - share))
+        lines += [
+            "real = ...  # your labelled images: an ImageSet (genaug.data.load) or a dataset of (image, label)",
+            f"synthetic = genaug.SyntheticDataset(model, n_per_class={per_class}, seed=0{keep})",
+            "as_float = v2.ToDtype(torch.float32, scale=True)",
+            f"mixed = genaug.MixedDataset(real, synthetic, synthetic_fraction={share}, transform=as_float)",
+            f"loader = torch.utils.data.DataLoader(mixed, batch_size={config.classifier_batch_size}, shuffle=True)",
+            "for x, y in loader:",
+        ]
+    else:
+        options = f'mode="{mode}", p={share}' + (f", strength={strength:g}" if strength is not None else "") + keep
+        lines += [
+            f"aug = genaug.augment.BatchAugment(model, {options}, seed=0)",
+            "for x, y in loader:  # float batches in [0, 1], int64 labels, on the training device",
+            "    x, y = aug(x, y)",
+        ]
+    lines += [*([f"    {apply_base}"] if base != "real" else []), "    ...  # the training step", "```"]
     return "\n".join(lines)

@@ -119,6 +119,21 @@ def test_the_recommendation_chooses_the_strength_on_validation_and_its_snippet_u
     assert "| 10 | best_classical+filtered_synthetic (ae, perturb 0.25) | 84.5 ± 2.1 | 3.0 ± 0.0 (p=0.000) |" in text
 
 
+def test_a_recommended_dataset_arm_gets_a_snippet_with_the_synthetic_and_mixed_datasets(tmp_path):
+    meta(tmp_path)
+    write_rows(tmp_path, [
+        ("classical", "", "", 0.80, 0.80),
+        ("best_classical+filtered_synthetic", "ae", "classical", 0.82, 0.81),
+    ])  # fmt: skip
+    results = tmp_path / "results.csv"
+    results.write_text(results.read_text().replace(",perturb,0.25,", ",dataset,,"))
+    text = write_summary(tmp_path).read_text()
+    assert "| 10 | classical | best_classical+filtered_synthetic (ae, dataset) | 2.0 ± 0.0 (p=0.000) |" in text
+    assert "synthetic = genaug.SyntheticDataset(model, n_per_class=10, seed=0, filter=PredictionFilter(judge))" in text
+    assert "mixed = genaug.MixedDataset(real, synthetic, synthetic_fraction=0.5, transform=as_float)" in text
+    assert "BatchAugment" not in text and "    x = base(x, y)" in text
+
+
 def test_without_a_gain_on_validation_the_verdict_is_best_classical_alone_and_harm_is_flagged(tmp_path):
     meta(tmp_path)
     write_rows(tmp_path, [

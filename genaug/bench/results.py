@@ -18,6 +18,7 @@ from typing import Any
 from filelock import FileLock
 
 from genaug.atomic import atomic_write_text
+from genaug.bench.config import Mixing
 from genaug.errors import GenaugError
 
 META_FILE = "bench_meta.json"
@@ -118,9 +119,10 @@ def arm_label(row: dict[str, str]) -> str:
     "classical+filtered_synthetic (ae, perturb 0.25)", "real+synthetic (cgan, replace)", "synthetic_only (ae)"."""
     if not row["family"]:
         return row["arm"]
-    strength = row.get("strength") or ""
-    mixing = f", {row['mode']}{f' {float(strength):g}' if strength else ''}" if row.get("mode") else ""
-    return f"{row['arm']} ({row['family']}{mixing})"
+    if not row.get("mode"):
+        return f"{row['arm']} ({row['family']})"
+    strength = row.get("strength")
+    return f"{row['arm']} ({row['family']}, {Mixing(row['mode'], float(strength) if strength else None).label})"
 
 
 def label_parts(label: str) -> tuple[str, str | None, str | None, float | None]:

@@ -107,8 +107,16 @@ VARIANT_SETS: dict[str, dict[str, Variant]] = {
     # the default arm's share of synthetic images and perturb strength (where a weak generator costs accuracy)
     "share": {
         "best_classical": (BEST_CLASSICAL, {}, {}),
-        "share 0.5, strength 0.5": (DEFAULT_ARM, {"mode": "perturb", "synthetic_fraction": 0.5}, {}),
-        "share 0.25, strength 0.5": (DEFAULT_ARM, {"mode": "perturb", "synthetic_fraction": 0.25}, {}),
+        "share 0.5, strength 0.5": (
+            DEFAULT_ARM,
+            {"mode": "perturb", "synthetic_fraction": 0.5, "perturb_strength": 0.5},
+            {},
+        ),
+        "share 0.25, strength 0.5": (
+            DEFAULT_ARM,
+            {"mode": "perturb", "synthetic_fraction": 0.25, "perturb_strength": 0.5},
+            {},
+        ),
         "share 0.5, strength 0.25": (DEFAULT_ARM, {"mode": "perturb", "perturb_strength": 0.25}, {}),
         "share 0.25, strength 0.25": (
             DEFAULT_ARM,
@@ -165,15 +173,18 @@ def validation_accuracy(
         model = genaug.load(scenario.generators_dir(Path(settings.run)) / settings.family)
         for name, value in generator_changes.items():  # options read at each call (e.g. sampling_steps)
             setattr(model.config, name, value)
-    mixings = config.mixings()
-    if len(mixings) > 1:
-        raise ValueError(
-            f"variant {variant!r} would mix in synthetic images in several ways, {mixings}: give it one mode (and "
-            "for perturb one perturb_strength) in its BenchConfig changes"
-        )
+    mixing = None
+    if BALANCED_ARMS[arm].uses_mode:
+        mixings = config.mixings()
+        if len(mixings) > 1:
+            raise ValueError(
+                f"variant {variant!r} would mix in synthetic images in several ways, {mixings}: give it one mode "
+                "(and for perturb one perturb_strength) in its BenchConfig changes"
+            )
+        mixing = mixings[0]
     train = scenario.draw(bench.pool)
     judge = bench.judge(train, scenario)
-    inputs = ArmInputs(train, config, seed, model, judge, best_classical=best, mixing=mixings[0])
+    inputs = ArmInputs(train, config, seed, model, judge, best_classical=best, mixing=mixing)
     classifier = bench.train_classifier(BALANCED_ARMS[arm].plan(inputs), seed)  # variants change the data only
     return accuracy(classifier, bench.reference_set.images, bench.reference_set.labels)
 

@@ -19,7 +19,9 @@ def test_every_variant_names_an_arm_and_real_settings(name):
     for arm, changes, generator_changes in VARIANT_SETS[name].values():
         assert arm == BEST_CLASSICAL or arm in BALANCED_ARMS
         assert set(changes) <= bench_fields and set(generator_changes) <= generator_fields
-        dataclasses.replace(BenchConfig(), **changes)  # valid values
+        config = dataclasses.replace(BenchConfig(), **changes)  # valid values
+        mixes = arm != BEST_CLASSICAL and BALANCED_ARMS[arm].uses_mode
+        assert not mixes or len(config.mixings()) == 1  # one mode and strength, whatever the run searched
 
 
 def test_an_unknown_variant_set_lists_the_known_ones():

@@ -180,7 +180,7 @@ class Mixing:
 
     @property
     def label(self) -> str:
-        """ "perturb 0.25", "replace": what an arm label adds after the family."""
+        """What an arm label adds after the family: "perturb 0.25", "replace"."""
         return self.mode if self.strength is None else f"{self.mode} {self.strength:g}"
 
 

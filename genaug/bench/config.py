@@ -183,6 +183,12 @@ class Mixing:
         """What an arm label adds after the family: "perturb 0.25", "replace"."""
         return self.mode if self.strength is None else f"{self.mode} {self.strength:g}"
 
+    @classmethod
+    def from_label(cls, text: str) -> Mixing:
+        """The Mixing whose ``label`` is ``text``."""
+        mode, _, strength = text.partition(" ")
+        return cls(mode, float(strength) if strength else None)
+
 
 def _distinct(name: str, value: Any, check: Callable[[str, Any], Any]) -> list[Any]:
     """``value`` (one value, or a list of distinct ones) as a list, each checked by ``check(its name, v)``."""

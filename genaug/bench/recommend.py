@@ -127,8 +127,9 @@ def snippet(verdict: Verdict, meta: dict[str, Any]) -> str:
     assert verdict.arm is not None
     config, data = BenchConfig.from_recorded(meta["config"]), meta["data"]
     num_classes = len(data["classes"])
-    _, family, mode, strength = label_parts(verdict.arm)
-    assert family is not None and mode is not None, f"a recommended arm mixes in a family's images: {verdict.arm}"
+    _, family, mixing = label_parts(verdict.arm)
+    assert family is not None and mixing is not None, f"a recommended arm mixes in a family's images: {verdict.arm}"
+    mode, strength = mixing.mode, mixing.strength
     base = base_label(verdict.arm, verdict.best_classical)
     filtered = "filtered_synthetic" in arm_name(verdict.arm)
     steps = config.steps_for(family, verdict.per_class * num_classes)

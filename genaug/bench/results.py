@@ -114,25 +114,37 @@ class ResultsFile:
 Group = tuple[str, int, float, str]  # scenario, per_class, imbalance_ratio, arm label
 
 
+def mixing_columns(mixing: Mixing | None) -> dict[str, str | float]:
+    """The mode and strength columns of a row (blank for an arm that does not mix in synthetic images)."""
+    if mixing is None:
+        return {"mode": "", "strength": ""}
+    return {"mode": mixing.mode, "strength": "" if mixing.strength is None else mixing.strength}
+
+
+def row_mixing(row: dict[str, str]) -> Mixing | None:
+    """The Mixing of a row's mode and strength columns (None when blank)."""
+    if not row.get("mode"):
+        return None
+    strength = row.get("strength")
+    return Mixing(row["mode"], float(strength) if strength else None)
+
+
 def arm_label(row: dict[str, str]) -> str:
     """An arm's name, with its generator family and, for an arm that mixes in synthetic images, how:
     "classical+filtered_synthetic (ae, perturb 0.25)", "real+synthetic (cgan, replace)", "synthetic_only (ae)"."""
     if not row["family"]:
         return row["arm"]
-    if not row.get("mode"):
-        return f"{row['arm']} ({row['family']})"
-    strength = row.get("strength")
-    return f"{row['arm']} ({row['family']}, {Mixing(row['mode'], float(strength) if strength else None).label})"
+    mixing = row_mixing(row)
+    return f"{row['arm']} ({row['family']}{f', {mixing.label}' if mixing else ''})"
 
 
-def label_parts(label: str) -> tuple[str, str | None, str | None, float | None]:
-    """The arm, family, mode and strength of an ``arm_label`` (None for what it does not name)."""
+def label_parts(label: str) -> tuple[str, str | None, Mixing | None]:
+    """The arm, family and Mixing of an ``arm_label`` (None for what it does not name)."""
     arm, _, inside = label.partition(" (")
     if not inside:
-        return arm, None, None, None
+        return arm, None, None
     family, _, mixing = inside.rstrip(")").partition(", ")
-    mode, _, strength = mixing.partition(" ")
-    return arm, family, mode or None, float(strength) if strength else None
+    return arm, family, Mixing.from_label(mixing) if mixing else None
 
 
 def read_results(

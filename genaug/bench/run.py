@@ -40,7 +40,7 @@ from genaug.bench.arms import (
 from genaug.bench.classifiers import ClassifierStore
 from genaug.bench.config import BenchConfig, Mixing
 from genaug.bench.recommend import best_classical_by_budget
-from genaug.bench.results import CLASS_FILE, ResultsFile, claim_directory
+from genaug.bench.results import CLASS_FILE, ResultsFile, claim_directory, mixing_columns
 from genaug.bench.scenarios import SEMI_SUPERVISED, Scenario, scenarios
 from genaug.bench.workers import run_in_workers
 from genaug.checks import check_int
@@ -236,7 +236,9 @@ class Benchmark:
         store = ClassifierStore(scenario.classifiers_dir(self.out), self._build_classifier)
         for arm in self._arms(scenario):
             first = not arm.uses_generator and arm.stacks_on != BEST_CLASSICAL
-            if first and not results.done(**scenario.key, arm=arm.name, family="", **_columns(None), stacked_on=""):
+            if first and not results.done(
+                **scenario.key, arm=arm.name, family="", **mixing_columns(None), stacked_on=""
+            ):
                 classifier = self._measure(
                     results, classes, scenario, arm, ArmInputs(train, self.config, scenario.seed), ""
                 )
@@ -259,7 +261,9 @@ class Benchmark:
         judge = self.judge(train, scenario)
         late = [a for a in arms if not a.uses_generator and a.stacks_on == BEST_CLASSICAL]
         for arm in late:  # pseudo-labelling: its teacher and augmentation are best classical's
-            if not results.done(**scenario.key, arm=arm.name, family="", **_columns(None), stacked_on=arm.base(best)):
+            if not results.done(
+                **scenario.key, arm=arm.name, family="", **mixing_columns(None), stacked_on=arm.base(best)
+            ):
                 inputs = ArmInputs(train, cfg, scenario.seed, judge=judge, best_classical=best, unlabelled=unlabelled)
                 self._measure(results, classes, scenario, arm, inputs, "")
         runs = [(a, m) for a in arms if a.uses_generator for m in (cfg.mixings() if a.uses_mode else [None])]
@@ -267,7 +271,7 @@ class Benchmark:
             pending = [
                 (a, m) for a, m in runs
                 if not results.done(
-                    **scenario.key, arm=a.name, family=family, **_columns(m), stacked_on=a.base(best) or ""
+                    **scenario.key, arm=a.name, family=family, **mixing_columns(m), stacked_on=a.base(best) or ""
                 )
             ]  # fmt: skip
             wants_quality = cfg.quality and not quality.done(**scenario.key, family=family)
@@ -302,7 +306,7 @@ class Benchmark:
         if arm.stacks_on != BEST_CLASSICAL or best is None:
             return None
         name = best + arm.name.removeprefix(BEST_CLASSICAL)
-        return results.find(**scenario.key, arm=name, family=family, **_columns(mixing), stacked_on=best)
+        return results.find(**scenario.key, arm=name, family=family, **mixing_columns(mixing), stacked_on=best)
 
     def _quality_file(self) -> ResultsFile:
         return ResultsFile(self.out / "quality.csv", [*QUALITY_KEY, *QUALITY_METRICS], QUALITY_KEY)
@@ -377,7 +381,7 @@ class Benchmark:
         predicted = predict(classifier, self.test.images).numpy()
         validation = round(accuracy(classifier, *self._validation()), 5)
         row = {
-            **scenario.key, "arm": arm.name, "family": family, **_columns(inputs.mixing),
+            **scenario.key, "arm": arm.name, "family": family, **mixing_columns(inputs.mixing),
             "stacked_on": arm.base(inputs.best_classical) or "", "train_images": len(plan.images),
             "validation_accuracy": validation, **evaluate(predicted, self.test, inputs.train),
             "seconds": round(time.perf_counter() - start, 1),
@@ -402,13 +406,6 @@ class Benchmark:
             class_weights=plan.class_weights, architecture=cfg.classifier, width=cfg.classifier_width,
             device=self.device,
         )  # fmt: skip
-
-
-def _columns(mixing: Mixing | None) -> dict[str, str | float]:
-    """The mode and strength columns of a row (blank for an arm that does not mix in synthetic images)."""
-    if mixing is None:
-        return {"mode": "", "strength": ""}
-    return {"mode": mixing.mode, "strength": "" if mixing.strength is None else mixing.strength}
 
 
 def generator_overrides(configs: dict[str, Any]) -> dict[str, dict[str, Any]]:

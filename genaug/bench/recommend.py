@@ -6,8 +6,10 @@ it); the test split only reports the chosen arm's effect. Per budget:
 - ``best_classical``: the classical arm (of those measured) with the highest mean validation accuracy;
 - the recommendation: among the genaug arms that stack on an augmentation (``Arm.stacks_on``), each run with every
   generator family, mode and perturbation strength measured (a label for each), the one whose
-  validation accuracy is furthest above best classical's, if it is above on average and its 95% interval rules out
-  losing more than ``HARM_MARGIN``; otherwise best classical alone;
+  validation accuracy is furthest above best classical's, if it is above on average and its interval rules out
+  losing more than ``HARM_MARGIN``; otherwise best classical alone. The interval is a simultaneous one over the
+  candidates (Bonferroni: each at level 1 - 0.05 / k for k distinct trainings), so that searching more arms,
+  families or strengths does not make a lucky lead on validation more likely to pass;
 - do no harm: an arm whose test accuracy is more than ``HARM_MARGIN`` below the arm it stacks on, or significantly
   below it (paired t-test, p < 0.05), is flagged.
 """
@@ -27,6 +29,7 @@ from genaug.bench.statistics import mean_ci, paired_difference
 from genaug.data import builtin_of
 
 HARM_MARGIN = 0.005  # half a percentage point of accuracy
+SAFETY_LEVEL = 0.95  # the recommendation's intervals cover every candidate's validation gain at once at this level
 Difference = tuple[float, float, float, int]  # mean, 95% CI half-width, p-value, seeds
 
 
@@ -91,20 +94,33 @@ class Verdict:
     test_vs_base: Difference | None  # against the arm it stacks on, on the test split
 
 
+def same_training(label: str, best_classical: str) -> str:
+    """The label under which ``label``'s training runs: an arm on best_classical is the arm named after the chosen
+    one ("best_classical+filtered_synthetic (ae, ...)" is "classical+filtered_synthetic (ae, ...)" when classical
+    is chosen), so the two count as one candidate."""
+    return best_classical + label.removeprefix(BEST_CLASSICAL) if label.startswith(f"{BEST_CLASSICAL}+") else label
+
+
 def recommend(
     validation: dict[Group, dict[int, float]], test: dict[Group, dict[int, float]], per_class: int, best: str
 ) -> Verdict:
     """The verdict at budget ``per_class`` given the best classical arm ``best`` (see the module docstring)."""
     best_key = ("balanced", per_class, 1.0, best)
+    candidates = [
+        key
+        for key in sorted(k for k in validation if k[0] == "balanced" and k[1] == per_class)
+        if best_key in validation
+        and (base := base_label(key[3], best)) is not None
+        and ("balanced", per_class, 1.0, base) in validation
+    ]
+    level = 1 - (1 - SAFETY_LEVEL) / max(1, len({same_training(key[3], best) for key in candidates}))
     chosen, chosen_gain = None, None
-    for key in sorted(k for k in validation if k[0] == "balanced" and k[1] == per_class):
-        base = base_label(key[3], best)
-        if base is None or best_key not in validation or ("balanced", per_class, 1.0, base) not in validation:
+    for key in candidates:
+        base_key = ("balanced", per_class, 1.0, base_label(key[3], best))
+        if harms(paired_difference(validation[key], validation[base_key])):
             continue
         gain = paired_difference(validation[key], validation[best_key])
-        if harms(paired_difference(validation[key], validation[("balanced", per_class, 1.0, base)])):
-            continue
-        mean, half, _, _ = gain
+        mean, half, _, _ = paired_difference(validation[key], validation[best_key], level)
         safe = mean > 0 and not math.isnan(half) and mean - half > -HARM_MARGIN
         if safe and (chosen_gain is None or mean > chosen_gain[0]):
             chosen, chosen_gain = key[3], gain

@@ -20,13 +20,16 @@ def mean_ci(values: list[float], level: float = 0.95) -> tuple[float, float]:
     return float(x.mean()), float(stats.t.ppf(0.5 + level / 2, len(x) - 1) * x.std(ddof=1) / math.sqrt(len(x)))
 
 
-def paired_difference(a: dict[int, float], b: dict[int, float]) -> tuple[float, float, float, int]:
-    """Mean of a - b over the seeds both have, its 95% CI half-width, the paired t-test p-value, and n."""
+def paired_difference(
+    a: dict[int, float], b: dict[int, float], level: float = 0.95
+) -> tuple[float, float, float, int]:
+    """Mean of a - b over the seeds both have, the half-width of its CI at ``level``, the paired t-test p-value,
+    and n."""
     seeds = sorted(set(a) & set(b))
     diffs = [a[s] - b[s] for s in seeds]
     if not diffs:
         return math.nan, math.nan, math.nan, 0
-    mean, half = mean_ci(diffs)
+    mean, half = mean_ci(diffs, level)
     if len(seeds) < 2:
         p = math.nan
     elif np.ptp(diffs) == 0:  # the same difference on every seed: the t statistic is infinite (or 0/0)

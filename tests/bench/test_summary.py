@@ -11,6 +11,7 @@ import pytest
 from scipy import stats
 
 from genaug.bench.config import BenchConfig
+from genaug.bench.recommend import recommend
 from genaug.bench.run import RESULT_FIELDS, RESULT_KEY
 from genaug.bench.statistics import mean_ci, paired_difference
 from genaug.bench.summary import write_summary
@@ -143,6 +144,27 @@ def test_without_a_gain_on_validation_the_verdict_is_best_classical_alone_and_ha
     text = write_summary(tmp_path).read_text()
     assert "At N = 10: on this data, use mixup alone." in text and "| 10 | mixup | mixup alone |" in text
     assert "| on mixup: -2.0 ± 0.0 (p=0.000) **harms** |" in text
+
+
+def test_the_recommendation_s_interval_widens_with_the_number_of_candidates():
+    def group(label):
+        return ("balanced", 10, 1.0, label)
+
+    on_best = "best_classical+filtered_synthetic (ae, perturb 0.25)"
+    gain = [0.00976, 0.00024, 0.00976, 0.00024]  # +0.5 pp on average: 95% interval down to -0.38 pp, 97.5% to -0.65
+    validation = {
+        group("classical"): dict.fromkeys(range(4), 0.8),
+        group(on_best): {seed: 0.8 + g for seed, g in enumerate(gain)},
+    }
+    alone = recommend(validation, {}, 10, "classical")
+    assert alone.arm == on_best
+    assert alone.validation_gain[1] == pytest.approx(paired_difference(*validation.values())[1])  # reported at 95%
+    # its twin (the same training when classical is best classical) is not a second candidate
+    validation[group("classical+filtered_synthetic (ae, perturb 0.25)")] = validation[group(on_best)]
+    assert recommend(validation, {}, 10, "classical").arm == on_best
+    # a second strength, 1 pp below on validation, is: each candidate's interval is now at 97.5%
+    validation[group("best_classical+filtered_synthetic (ae, perturb 0.125)")] = dict.fromkeys(range(4), 0.79)
+    assert recommend(validation, {}, 10, "classical").arm is None
 
 
 def test_the_semi_supervised_table_flags_an_arm_that_harms_the_arm_it_stacks_on(tmp_path):

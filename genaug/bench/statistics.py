@@ -20,9 +20,7 @@ def mean_ci(values: list[float], level: float = 0.95) -> tuple[float, float]:
     return float(x.mean()), float(stats.t.ppf(0.5 + level / 2, len(x) - 1) * x.std(ddof=1) / math.sqrt(len(x)))
 
 
-def paired_difference(
-    a: dict[int, float], b: dict[int, float], level: float = 0.95
-) -> tuple[float, float, float, int]:
+def paired_difference(a: dict[int, float], b: dict[int, float], level: float = 0.95) -> tuple[float, float, float, int]:
     """Mean of a - b over the seeds both have, the half-width of its CI at ``level``, the paired t-test p-value,
     and n."""
     seeds = sorted(set(a) & set(b))

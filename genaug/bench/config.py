@@ -23,6 +23,14 @@ DEFAULT_ARMS = (
     "real", "classical", "trivialaugment", "randaugment", "autoaugment", "mixup", "cutmix",
     "classical+filtered_synthetic", "best_classical+filtered_synthetic", "synthetic_only",
 )  # fmt: skip
+# the list settings that say which rows run (not what a row means; left out of the fingerprint): a results directory
+# invoked again with more of them gains rows; the mode and strength of an arm that mixes in synthetic images are
+# columns of its rows
+ROW_LISTS = (
+    "per_class", "families", "arms", "imbalance_ratios", "imbalance_arms", "semi_supervised_arms", "mode",
+    "perturb_strength",
+)  # fmt: skip
+PER_FAMILY = ("generator_steps", "generator_min_epochs")  # settings checked family by family (family_settings)
 
 
 @dataclass
@@ -117,6 +125,26 @@ class BenchConfig:
         optional = {f.name: None for f in dataclasses.fields(cls) if str(f.type).endswith("| None")}
         return cls(**{**optional, **settings})
 
+    def covering(self, earlier: BenchConfig) -> BenchConfig:
+        """This configuration widened to describe the rows of an earlier invocation in the same results directory
+        too (same fingerprint): every budget, family, arm, mode and strength of either, the more seeds, quality if
+        either measured it, and the generator settings of the earlier families this one does not run (those of a
+        family both run are checked equal, ``family_settings``)."""
+        widened: dict[str, Any] = {
+            name: [*getattr(earlier, name), *(v for v in getattr(self, name) if v not in getattr(earlier, name))]
+            for name in ROW_LISTS
+        }
+        widened.update(seeds=max(self.seeds, earlier.seeds), quality=self.quality or earlier.quality)
+        for name in PER_FAMILY:
+            mine = getattr(self, name)
+            per_family = {
+                **(mine if isinstance(mine, dict) else {}),
+                **_of_families(getattr(earlier, name), earlier.families),
+                **_of_families(mine, self.families),
+            }
+            widened[name] = per_family or None
+        return dataclasses.replace(self, **widened)
+
     def mixings(self) -> list[Mixing]:
         """How each arm that mixes in synthetic images runs: once per mode of bench.mode, perturb once per strength
         of bench.perturb_strength."""
@@ -151,20 +179,9 @@ class BenchConfig:
         families run, nor one family's own settings: ``family_settings``, checked family by family)."""
         # an optional setting left at None (off) is not hashed, so adding one keeps earlier runs resumable
         settings = {k: v for k, v in dataclasses.asdict(self).items() if v is not None}
-        row_keys = (
-            "per_class",
-            "seeds",
-            "families",
-            "arms",
-            "imbalance_ratios",
-            "imbalance_arms",
-            "semi_supervised_arms",
-            "mode",  # the mode and strength of an arm that mixes in synthetic images are columns of its rows
-            "perturb_strength",
-        )
-        for row_key in (*row_keys, "quality"):
+        for row_key in (*ROW_LISTS, "seeds", "quality"):
             settings.pop(row_key)
-        for per_family in ("generator_steps", "generator_min_epochs"):
+        for per_family in PER_FAMILY:
             settings.pop(per_family, None)
         settings["sampling_version"] = SAMPLING_VERSION  # rows from synthetic samples depend on the noise layout
         text = json.dumps({"bench": settings, "data": data_description}, sort_keys=True)
@@ -188,6 +205,13 @@ class Mixing:
         """The Mixing whose ``label`` is ``text``."""
         mode, _, strength = text.partition(" ")
         return cls(mode, float(strength) if strength else None)
+
+
+def _of_families(value: Any, families: list[str]) -> dict[str, Any]:
+    """A per-family setting (one value for all, a dict by family, or None: unset) as a dict over ``families``."""
+    if isinstance(value, dict):
+        return {f: value[f] for f in families if f in value}
+    return {} if value is None else dict.fromkeys(families, value)
 
 
 def _distinct(name: str, value: Any, check: Callable[[str, Any], Any]) -> list[Any]:

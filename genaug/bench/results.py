@@ -34,7 +34,9 @@ def claim_directory(
 ) -> None:
     """Create ``out`` for this configuration, or check that its results come from the same one: the same
     ``fingerprint`` (the settings every row depends on) and, for each family of ``generators`` (family -> the
-    settings its rows depend on) that ran there before, the same settings. A family new to ``out`` is recorded."""
+    settings its rows depend on) that ran there before, the same settings. A family new to ``out`` is recorded, and
+    ``description`` replaces what was recorded under its keys (``genaug.bench.run`` passes a configuration that
+    covers every invocation's rows: ``BenchConfig.covering``)."""
     out.mkdir(parents=True, exist_ok=True)
     meta = out / META_FILE
     recorded = json.loads(meta.read_text()) if meta.exists() else {"fingerprint": fingerprint, **description}
@@ -51,10 +53,17 @@ def claim_directory(
             f"{[known[f] for f in changed]}, now {[generators[f] for f in changed]}; refusing to mix them. Use "
             f"another out= directory, or drop {changed} from bench.families"
         )
-    if meta.exists() and all(f in known for f in generators):
-        return
-    known.update({f: settings for f, settings in generators.items() if f not in known})
-    atomic_write_text(meta, json.dumps(recorded, indent=2, default=str) + "\n")
+    updated = {**recorded, **_plain(description), "generators": {**_plain(generators), **known}}
+    if not meta.exists() or updated != recorded:
+        atomic_write_text(meta, json.dumps(updated, indent=2, default=str) + "\n")
+
+
+def recorded_config(out: Path, fingerprint: str) -> dict[str, Any] | None:
+    """The bench configuration recorded in ``out`` by an earlier invocation with this ``fingerprint`` (None when
+    there is none: a new directory, or another configuration's, which ``claim_directory`` then refuses)."""
+    meta = out / META_FILE
+    recorded = json.loads(meta.read_text()) if meta.exists() else {}
+    return recorded.get("config") if recorded.get("fingerprint") == fingerprint else None
 
 
 def _plain(value: Any) -> Any:

@@ -40,7 +40,7 @@ from genaug.bench.arms import (
 from genaug.bench.classifiers import ClassifierStore
 from genaug.bench.config import BenchConfig, Mixing
 from genaug.bench.recommend import best_classical_by_budget
-from genaug.bench.results import CLASS_FILE, ResultsFile, claim_directory, mixing_columns
+from genaug.bench.results import CLASS_FILE, ResultsFile, claim_directory, mixing_columns, recorded_config
 from genaug.bench.scenarios import SEMI_SUPERVISED, Scenario, scenarios
 from genaug.bench.workers import run_in_workers
 from genaug.checks import check_int
@@ -201,8 +201,11 @@ class Benchmark:
     def run(self) -> Path:
         cfg = self.config
         description = self.description()
-        meta = {"config": cfg.__dict__, "data": description}
-        claim_directory(self.out, cfg.fingerprint(description), meta, self.generator_settings)
+        fingerprint = cfg.fingerprint(description)
+        earlier = recorded_config(self.out, fingerprint)
+        covering = cfg if earlier is None else cfg.covering(BenchConfig.from_recorded(earlier))
+        meta = {"config": covering.__dict__, "data": description}
+        claim_directory(self.out, fingerprint, meta, self.generator_settings)
         todo = scenarios(cfg)
         self._each(todo, "measure_baselines")
         self.best_classical = best_classical_by_budget(self.out / "results.csv")

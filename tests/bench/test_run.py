@@ -238,6 +238,8 @@ def test_families_are_checked_one_by_one_so_families_can_be_left_out_or_added(tm
     run_families(["cvae"], configs)
     run_families(["cvae", "ae"], configs)  # a family added later: recorded, the cvae's rows kept
     run_families(["cvae"], {**configs, "ae": tiny_config("ae", latent_dim=5)})  # the ae's rows are not touched
+    recorded = json.loads((tmp_path / "bench_meta.json").read_text())
+    assert recorded["config"]["families"] == ["cvae", "ae"]  # the recorded configuration covers every row there
     with pytest.raises(ResultsMismatchError, match=r"\['ae'\] generators with other settings"):
         run_families(["ae"], {**configs, "ae": tiny_config("ae", latent_dim=5)})
     with pytest.raises(ResultsMismatchError, match=r"\['cvae'\] generators with other settings"):
@@ -322,6 +324,18 @@ def test_modes_and_strengths_are_row_columns_not_the_fingerprints_and_are_checke
         BenchConfig(perturb_strength=[0.25, 0.25])
     with pytest.raises(ValueError, match=r"bench.mode\[1\] must be one of \['replace', 'perturb', 'dataset'\]"):
         BenchConfig(mode=["perturb", "blend"])
+
+
+def test_the_recorded_configuration_covers_the_rows_of_every_invocation():
+    earlier = BenchConfig(families=["cvae"], generator_steps={"cvae": 1000}, perturb_strength=0.25, seeds=10)
+    now = BenchConfig(families=["ae"], generator_steps=300, per_class=[10, 50], seeds=5, quality=False)
+    covering = now.covering(earlier)
+    assert covering.families == ["cvae", "ae"] and covering.per_class == [10, 20, 50]
+    assert covering.perturb_strength == [0.25, 0.125] and covering.seeds == 10 and covering.quality
+    assert covering.generator_steps == {"cvae": 1000, "ae": 300}  # each family's rows trained for its own steps
+    assert covering.steps_for("cvae", 100) == 1000 and covering.generator_min_epochs == {"cvae": 150}
+    data = {"data_source": "digits"}
+    assert covering.fingerprint(data) == now.fingerprint(data)
 
 
 def test_generator_steps_must_cover_every_family():

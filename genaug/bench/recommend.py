@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from genaug.bench.arms import BALANCED_ARMS, BEST_CLASSICAL, CLASSICAL_ARMS, SEMI_SUPERVISED_ARMS, resolve_base
-from genaug.bench.config import BenchConfig
+from genaug.bench.config import BenchConfig, Mixing
 from genaug.bench.results import Group, label_parts, read_results
 from genaug.bench.statistics import mean_ci, paired_difference
 from genaug.data import builtin_of
@@ -142,61 +142,86 @@ def snippet(verdict: Verdict, meta: dict[str, Any]) -> str:
     training-step calls. ``meta``: the run's bench_meta.json."""
     assert verdict.arm is not None
     config, data = BenchConfig.from_recorded(meta["config"]), meta["data"]
-    num_classes = len(data["classes"])
     _, family, mixing = label_parts(verdict.arm)
     assert family is not None and mixing is not None, f"a recommended arm mixes in a family's images: {verdict.arm}"
-    mode, strength = mixing.mode, mixing.strength
     base = base_label(verdict.arm, verdict.best_classical)
     filtered = "filtered_synthetic" in arm_name(verdict.arm)
-    steps = config.steps_for(family, verdict.per_class * num_classes)
-    overrides = meta.get("generators", {}).get(family, {}).get("config", {})
-    settings = "".join(f" model.{k}={v}" for k, v in overrides.items())
-    source = builtin_of(data["data_source"]) or data["data_source"]  # a built-in's name, or the user's path
-    imports = ["import torch", "from torchvision.transforms import v2"] if mode == "dataset" else []
+    imports = ["import torch", "from torchvision.transforms import v2"] if mixing.mode == "dataset" else []
     imports.append("import genaug")
-    if base == "classical":
-        imports.append("from genaug.baselines import classical_batch_augment")
-        make_base, apply_base = "classical_batch_augment(seed=0)", "x = base(x, y)"
-    elif base in ("mixup", "cutmix"):
-        imports.append("from genaug.baselines import BatchLabelMix")
-        make_base, apply_base = f'BatchLabelMix("{base}", num_classes={num_classes}, seed=0)', "x, y = base(x, y)"
-    elif base != "real":
-        imports.append("from genaug.baselines import policy_batch_augment")
-        make_base, apply_base = f'policy_batch_augment("{base}", seed=0)', "x = base(x, y)"
+    base_import, make_base, apply_base = _base_augmentation(base, len(data["classes"]))
+    judge = f"judge = ...  # your classifier trained on the real images with the {base} augmentation"
     lines = [
         "```bash",
-        f"genaug-train data.source={shlex.quote(source)} model={family}{settings} trainer.steps={steps} "
-        f"out=runs/genaug-{family}",
+        _train_command(config, meta, family, verdict.per_class * len(data["classes"])),
         "```",
         "",
         "```python",
         *imports,
+        *([base_import] if base_import else []),
         *(["from genaug.filters import PredictionFilter"] if filtered else []),
         "",
         f'model = genaug.load("runs/genaug-{family}")',
+        *([f"base = {make_base}  # {base}: the best classical augmentation here"] if make_base else []),
+        *([judge] if filtered else []),
+        *_training_loop(config, mixing, verdict.per_class, filtered),
+        *([f"    {apply_base}"] if apply_base else []),
+        "    ...  # the training step",
+        "```",
     ]
-    if base != "real":
-        lines.append(f"base = {make_base}  # {base}: the best classical augmentation here")
-    if filtered:
-        lines.append(f"judge = ...  # your classifier trained on the real images with the {base} augmentation")
+    return "\n".join(lines)
+
+
+def _train_command(config: BenchConfig, meta: dict[str, Any], family: str, subset_size: int) -> str:
+    """The genaug-train command that trains ``family``'s generator as the benchmark did on a subset of this size."""
+    overrides = meta.get("generators", {}).get(family, {}).get("config", {})
+    settings = "".join(f" model.{k}={v}" for k, v in overrides.items())
+    source = builtin_of(meta["data"]["data_source"]) or meta["data"]["data_source"]  # a built-in, or the user's path
+    steps = config.steps_for(family, subset_size)
+    return (
+        f"genaug-train data.source={shlex.quote(source)} model={family}{settings} trainer.steps={steps} "
+        f"out=runs/genaug-{family}"
+    )
+
+
+def _base_augmentation(base: str | None, num_classes: int) -> tuple[str, str, str]:
+    """The import, the construction and the training-step call of the classical augmentation ``base`` (empty
+    strings for ``real``, no augmentation)."""
+    if base == "classical":
+        return (
+            "from genaug.baselines import classical_batch_augment",
+            "classical_batch_augment(seed=0)",
+            "x = base(x, y)",
+        )
+    if base in ("mixup", "cutmix"):
+        make = f'BatchLabelMix("{base}", num_classes={num_classes}, seed=0)'
+        return "from genaug.baselines import BatchLabelMix", make, "x, y = base(x, y)"
+    if base in (None, "real"):
+        return "", "", ""
+    return (
+        "from genaug.baselines import policy_batch_augment",
+        f'policy_batch_augment("{base}", seed=0)',
+        "x = base(x, y)",
+    )
+
+
+def _training_loop(config: BenchConfig, mixing: Mixing, per_class: int, filtered: bool) -> list[str]:
+    """How the synthetic images enter training, up to the loop over batches: a ``BatchAugment`` in the training step,
+    or (dataset mode) a fixed ``SyntheticDataset`` beside the real images, as the benchmark's dataset mode trains."""
     keep = ", filter=PredictionFilter(judge)" if filtered else ""
     share = config.synthetic_fraction
-    if mode == "dataset":  # a fixed synthetic set beside the real images, as the bench's dataset mode trains on
-        per_class = round(verdict.per_class * share / (1 - share))
-        lines += [
+    if mixing.mode == "dataset":
+        synthetic_per_class = round(per_class * share / (1 - share))  # the share of the mixed set, as in the bench
+        return [
             "real = ...  # your labelled images: an ImageSet (genaug.data.load) or a dataset of (image, label)",
-            f"synthetic = genaug.SyntheticDataset(model, n_per_class={per_class}, seed=0{keep})",
+            f"synthetic = genaug.SyntheticDataset(model, n_per_class={synthetic_per_class}, seed=0{keep})",
             "as_float = v2.ToDtype(torch.float32, scale=True)",
             f"mixed = genaug.MixedDataset(real, synthetic, synthetic_fraction={share}, transform=as_float)",
             f"loader = torch.utils.data.DataLoader(mixed, batch_size={config.classifier_batch_size}, shuffle=True)",
             "for x, y in loader:",
         ]
-    else:
-        options = f'mode="{mode}", p={share}' + (f", strength={strength:g}" if strength is not None else "") + keep
-        lines += [
-            f"aug = genaug.augment.BatchAugment(model, {options}, seed=0)",
-            "for x, y in loader:  # float batches in [0, 1], int64 labels, on the training device",
-            "    x, y = aug(x, y)",
-        ]
-    lines += [*([f"    {apply_base}"] if base != "real" else []), "    ...  # the training step", "```"]
-    return "\n".join(lines)
+    strength = f", strength={mixing.strength:g}" if mixing.strength is not None else ""
+    return [
+        f'aug = genaug.augment.BatchAugment(model, mode="{mixing.mode}", p={share}{strength}{keep}, seed=0)',
+        "for x, y in loader:  # float batches in [0, 1], int64 labels, on the training device",
+        "    x, y = aug(x, y)",
+    ]

@@ -117,6 +117,7 @@ def test_the_recommendation_chooses_the_strength_on_validation_and_its_snippet_u
     assert f"At N = 10: use {chosen}, on top of cutmix (-1.0 ± 0.0 pp" in text
     assert 'BatchAugment(model, mode="perturb", p=0.5, strength=0.125, filter=PredictionFilter(judge), seed=0)' in text
     assert "strength=0.25" not in text
+    assert 'base = BatchLabelMix("cutmix", num_classes=10, seed=0)' in text and "    x, y = base(x, y)" in text
     assert "| 10 | best_classical+filtered_synthetic (ae, perturb 0.25) | 84.5 ± 2.1 | 3.0 ± 0.0 (p=0.000) |" in text
 
 

@@ -83,6 +83,22 @@ def harms(difference: Difference) -> bool:
 
 
 @dataclass
+class Candidate:
+    """A genaug arm the recommendation weighed: its validation gain over best classical (95% interval), the lower
+    end of its simultaneous interval over all candidates, and whether it harms the arm it stacks on there."""
+
+    label: str
+    gain: Difference
+    lower: float
+    harms_base: bool
+
+    @property
+    def safe(self) -> bool:
+        """Above best classical on average, and ruled out to lose more than HARM_MARGIN, without harming its base."""
+        return not self.harms_base and self.gain[0] > 0 and not math.isnan(self.lower) and self.lower > -HARM_MARGIN
+
+
+@dataclass
 class Verdict:
     """The recommendation at one budget: ``arm`` (a genaug arm label) or None for best classical alone."""
 
@@ -92,6 +108,8 @@ class Verdict:
     validation_gain: Difference | None  # the arm against best classical, on the validation split
     test_vs_best: Difference | None  # ... on the test split
     test_vs_base: Difference | None  # against the arm it stacks on, on the test split
+    candidates: int = 0  # distinct genaug trainings weighed (the simultaneous interval's k)
+    nearest: Candidate | None = None  # without a recommendation: the candidate highest on validation, to say why
 
 
 def same_training(label: str, best_classical: str) -> str:
@@ -101,38 +119,54 @@ def same_training(label: str, best_classical: str) -> str:
     return best_classical + label.removeprefix(BEST_CLASSICAL) if label.startswith(f"{BEST_CLASSICAL}+") else label
 
 
+def distinct_trainings(labels: list[str], best_classical: str) -> int:
+    """How many different trainings ``labels`` name (``same_training``): the k of the simultaneous interval."""
+    return len({same_training(label, best_classical) for label in labels})
+
+
+def weigh(validation: dict[Group, dict[int, float]], per_class: int, best: str) -> list[Candidate]:
+    """Every genaug arm at budget ``per_class`` that stacks on a measured arm, weighed against best classical
+    ``best`` on the validation split (label order)."""
+    best_key = ("balanced", per_class, 1.0, best)
+    if best_key not in validation:
+        return []
+    keys = [
+        key
+        for key in sorted(k for k in validation if k[0] == "balanced" and k[1] == per_class)
+        if (base := base_label(key[3], best)) is not None and ("balanced", per_class, 1.0, base) in validation
+    ]
+    level = 1 - (1 - SAFETY_LEVEL) / max(1, distinct_trainings([key[3] for key in keys], best))
+    weighed = []
+    for key in keys:
+        base_key = ("balanced", per_class, 1.0, base_label(key[3], best))
+        mean, half, _, _ = paired_difference(validation[key], validation[best_key], level)
+        harmful = harms(paired_difference(validation[key], validation[base_key]))
+        weighed.append(
+            Candidate(key[3], paired_difference(validation[key], validation[best_key]), mean - half, harmful)
+        )
+    return weighed
+
+
 def recommend(
     validation: dict[Group, dict[int, float]], test: dict[Group, dict[int, float]], per_class: int, best: str
 ) -> Verdict:
     """The verdict at budget ``per_class`` given the best classical arm ``best`` (see the module docstring)."""
+    weighed = weigh(validation, per_class, best)
+    count = distinct_trainings([c.label for c in weighed], best)
+    safe = [c for c in weighed if c.safe]
+    if not safe:  # the first of equals, in label order
+        nearest = max(weighed, key=lambda c: c.gain[0], default=None)
+        return Verdict(per_class, best, None, None, None, None, count, nearest)
+    chosen = max(safe, key=lambda c: c.gain[0])
     best_key = ("balanced", per_class, 1.0, best)
-    candidates = [
-        key
-        for key in sorted(k for k in validation if k[0] == "balanced" and k[1] == per_class)
-        if best_key in validation
-        and (base := base_label(key[3], best)) is not None
-        and ("balanced", per_class, 1.0, base) in validation
-    ]
-    level = 1 - (1 - SAFETY_LEVEL) / max(1, len({same_training(key[3], best) for key in candidates}))
-    chosen, chosen_gain = None, None
-    for key in candidates:
-        base_key = ("balanced", per_class, 1.0, base_label(key[3], best))
-        if harms(paired_difference(validation[key], validation[base_key])):
-            continue
-        gain = paired_difference(validation[key], validation[best_key])
-        mean, half, _, _ = paired_difference(validation[key], validation[best_key], level)
-        safe = mean > 0 and not math.isnan(half) and mean - half > -HARM_MARGIN
-        if safe and (chosen_gain is None or mean > chosen_gain[0]):
-            chosen, chosen_gain = key[3], gain
-    if chosen is None:
-        return Verdict(per_class, best, None, None, None, None)
-    base_key = ("balanced", per_class, 1.0, base_label(chosen, best))
-    chosen_key = ("balanced", per_class, 1.0, chosen)
+    base_key = ("balanced", per_class, 1.0, base_label(chosen.label, best))
+    chosen_key = ("balanced", per_class, 1.0, chosen.label)
     on_test = chosen_key in test
     return Verdict(
-        per_class, best, chosen, chosen_gain,
+        per_class, best, chosen.label, chosen.gain,
         paired_difference(test[chosen_key], test[best_key]) if on_test and best_key in test else None,
         paired_difference(test[chosen_key], test[base_key]) if on_test and base_key in test else None,
+        count,
     )  # fmt: skip
 
 

@@ -21,6 +21,7 @@ import numpy as np
 from genaug.atomic import atomic_path, atomic_write_text
 from genaug.bench.arms import BALANCED_ARMS, BEST_CLASSICAL
 from genaug.bench.recommend import (
+    HARM_MARGIN,
     Verdict,
     arm_name,
     base_label,
@@ -198,12 +199,31 @@ def recommendation(out: Path, verdicts: list[Verdict]) -> list[str]:
 def verdict_sentence(v: Verdict) -> str:
     """One budget's verdict in a sentence."""
     if v.arm is None:
-        return f"At N = {v.per_class}: on this data, use {v.best_classical} alone."
+        return f"At N = {v.per_class}: on this data, use {v.best_classical} alone." + _why_alone(v)
     effect = ""
     if v.test_vs_best is not None and v.test_vs_best[3] > 0:
         mean, half, p, _ = v.test_vs_best
         effect = f" ({mean * 100:+.1f} ± {half * 100:.1f} pp against it on the test split, p = {p:.3f})"
     return f"At N = {v.per_class}: use {v.arm}, on top of {v.best_classical}{effect}:"
+
+
+def _why_alone(v: Verdict) -> str:
+    """Why no genaug arm is recommended: how the one highest on the validation split fared ("" when none was
+    measured)."""
+    c = v.nearest
+    if c is None:
+        return ""
+    mean, half, _, _ = c.gain
+    gain = f"{mean * 100:+.1f} ± {half * 100:.1f} pp"
+    if c.harms_base:
+        reason = "harms the arm it stacks on there"
+    elif mean <= 0:
+        reason = "not above it"
+    else:
+        over = f" (covering the {v.candidates} candidates)" if v.candidates > 1 else ""
+        risk = f"more than the {HARM_MARGIN * 100:.1f} pp a recommendation may risk"
+        reason = f"its interval{over} reaches {c.lower * 100:+.1f} pp, {risk}"
+    return f" The genaug arm highest on the validation split, {c.label}, is {gain} against it: {reason}."
 
 
 def verdicts(out: Path) -> list[Verdict]:

@@ -14,7 +14,7 @@ from genaug.bench.config import BenchConfig
 from genaug.bench.recommend import recommend
 from genaug.bench.run import RESULT_FIELDS, RESULT_KEY
 from genaug.bench.statistics import mean_ci, paired_difference
-from genaug.bench.summary import write_summary
+from genaug.bench.summary import verdict_sentence, write_summary
 
 
 def test_mean_ci_is_the_student_t_interval():
@@ -144,6 +144,8 @@ def test_without_a_gain_on_validation_the_verdict_is_best_classical_alone_and_ha
     ])  # fmt: skip
     text = write_summary(tmp_path).read_text()
     assert "At N = 10: on this data, use mixup alone." in text and "| 10 | mixup | mixup alone |" in text
+    why = "The genaug arm highest on the validation split, mixup+synthetic (ae, perturb 0.25), is -1.0 ± 0.0 pp"
+    assert f"{why} against it: harms the arm it stacks on there." in text
     assert "| on mixup: -2.0 ± 0.0 (p=0.000) **harms** |" in text
 
 
@@ -165,7 +167,12 @@ def test_the_recommendation_s_interval_widens_with_the_number_of_candidates():
     assert recommend(validation, {}, 10, "classical").arm == on_best
     # a second strength, 1 pp below on validation, is: each candidate's interval is now at 97.5%
     validation[group("best_classical+filtered_synthetic (ae, perturb 0.125)")] = dict.fromkeys(range(4), 0.79)
-    assert recommend(validation, {}, 10, "classical").arm is None
+    verdict = recommend(validation, {}, 10, "classical")
+    assert verdict.arm is None and verdict.candidates == 2 and verdict.nearest.label == on_best
+    assert verdict_sentence(verdict).endswith(
+        f"is +0.5 ± 0.9 pp against it: its interval (covering the 2 candidates) reaches -0.6 pp, more than the 0.5 pp "
+        "a recommendation may risk."
+    )
 
 
 def test_the_semi_supervised_table_flags_an_arm_that_harms_the_arm_it_stacks_on(tmp_path):

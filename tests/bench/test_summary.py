@@ -170,7 +170,7 @@ def test_the_recommendation_s_interval_widens_with_the_number_of_candidates():
     verdict = recommend(validation, {}, 10, "classical")
     assert verdict.arm is None and verdict.candidates == 2 and verdict.nearest.label == on_best
     assert verdict_sentence(verdict).endswith(
-        f"is +0.5 ± 0.9 pp against it: its interval (covering the 2 candidates) reaches -0.6 pp, more than the 0.5 pp "
+        "is +0.5 ± 0.9 pp against it: its interval (covering the 2 candidates) reaches -0.6 pp, more than the 0.5 pp "
         "a recommendation may risk."
     )
 

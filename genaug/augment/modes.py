@@ -39,7 +39,9 @@ class AugmentSettings:
 
     mode: str = "replace"  # "replace" or "perturb"
     p: float = 0.5  # probability of augmenting a sample
-    strength: float = 1.0  # perturb: standard deviations of code noise (0: the image itself); diffusion: noise level
+    # perturb: standard deviations of code noise (0: the image itself); diffusion: noise level. 0.25: the strength
+    # genaug-bench measures by default and recommended wherever it chose genaug (README, Benchmarks)
+    strength: float = 0.25
     # replace: images generated per class in one batch (1: one sample() per call; None: bank.default_bank_size, 16 on
     # CPUs, 256 on GPUs). Each DataLoader worker has its own bank, and up to classes x bank_size of its images go
     # unused when it exits at the end of an epoch.

@@ -137,4 +137,4 @@ def test_a_batch_is_refused(cgan):
 def test_holds_no_weights_and_shows_its_settings(cgan):
     transform = GenerativeAugment(cgan, p=0.25, bank_size=64)
     assert transform.state_dict() == {} and list(transform.parameters()) == []
-    assert repr(transform) == "GenerativeAugment(p=0.25, mode=replace, strength=1.0, bank_size=64, redraws=0)"
+    assert repr(transform) == "GenerativeAugment(p=0.25, mode=replace, strength=0.25, bank_size=64, redraws=0)"

@@ -219,6 +219,8 @@ def _why_alone(v: Verdict) -> str:
         reason = "harms the arm it stacks on there"
     elif mean <= 0:
         reason = "not above it"
+    elif math.isnan(c.lower):
+        reason = "one seed gives no interval to rule out a loss"
     else:
         over = f" (covering the {v.candidates} candidates)" if v.candidates > 1 else ""
         risk = f"more than the {HARM_MARGIN * 100:.1f} pp a recommendation may risk"

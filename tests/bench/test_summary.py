@@ -169,6 +169,8 @@ def test_the_recommendation_s_interval_widens_with_the_number_of_candidates():
     validation[group("best_classical+filtered_synthetic (ae, perturb 0.125)")] = dict.fromkeys(range(4), 0.79)
     verdict = recommend(validation, {}, 10, "classical")
     assert verdict.arm is None and verdict.candidates == 2 and verdict.nearest.label == on_best
+    one_seed = recommend({k: {0: v[0]} for k, v in validation.items()}, {}, 10, "classical")
+    assert verdict_sentence(one_seed).endswith("against it: one seed gives no interval to rule out a loss.")
     assert verdict_sentence(verdict).endswith(
         "is +0.5 ± 0.9 pp against it: its interval (covering the 2 candidates) reaches -0.6 pp, more than the 0.5 pp "
         "a recommendation may risk."

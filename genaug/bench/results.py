@@ -53,7 +53,8 @@ def claim_directory(
             f"{[known[f] for f in changed]}, now {[generators[f] for f in changed]}; refusing to mix them. Use "
             f"another out= directory, or drop {changed} from bench.families"
         )
-    updated = {**recorded, **_plain(description), "generators": {**_plain(generators), **known}}
+    new_families = {f: settings for f, settings in generators.items() if f not in known}
+    updated = {**recorded, **_plain(description), "generators": {**known, **_plain(new_families)}}
     if not meta.exists() or updated != recorded:
         atomic_write_text(meta, json.dumps(updated, indent=2, default=str) + "\n")
 

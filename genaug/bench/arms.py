@@ -79,6 +79,13 @@ def resolve_base(stacks_on: str | None, best_classical: str | None) -> str | Non
     return best_classical if stacks_on == BEST_CLASSICAL else stacks_on
 
 
+def same_training(name: str, best_classical: str) -> str:
+    """The arm name (or label) under which ``name`` trains: an arm on best_classical is the arm named after the
+    chosen one ("best_classical+filtered_synthetic (ae, ...)" is "classical+filtered_synthetic (ae, ...)" when
+    classical is chosen: same plan, same seeds, same classifier)."""
+    return best_classical + name.removeprefix(BEST_CLASSICAL) if name.startswith(f"{BEST_CLASSICAL}+") else name
+
+
 Step = BatchTransform | LabelledBatchTransform
 
 

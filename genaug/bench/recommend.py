@@ -22,7 +22,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from genaug.bench.arms import BALANCED_ARMS, BEST_CLASSICAL, CLASSICAL_ARMS, SEMI_SUPERVISED_ARMS, resolve_base
+from genaug.bench.arms import (
+    BALANCED_ARMS,
+    BEST_CLASSICAL,
+    CLASSICAL_ARMS,
+    SEMI_SUPERVISED_ARMS,
+    resolve_base,
+    same_training,
+)
 from genaug.bench.config import BenchConfig, Mixing
 from genaug.bench.results import Group, label_parts, read_results
 from genaug.bench.statistics import mean_ci, paired_difference
@@ -112,15 +119,9 @@ class Verdict:
     nearest: Candidate | None = None  # without a recommendation: the candidate highest on validation, to say why
 
 
-def same_training(label: str, best_classical: str) -> str:
-    """The label under which ``label``'s training runs: an arm on best_classical is the arm named after the chosen
-    one ("best_classical+filtered_synthetic (ae, ...)" is "classical+filtered_synthetic (ae, ...)" when classical
-    is chosen), so the two count as one candidate."""
-    return best_classical + label.removeprefix(BEST_CLASSICAL) if label.startswith(f"{BEST_CLASSICAL}+") else label
-
-
 def distinct_trainings(labels: list[str], best_classical: str) -> int:
-    """How many different trainings ``labels`` name (``same_training``): the k of the simultaneous interval."""
+    """How many different trainings ``labels`` name (an arm on best classical and its namesake on the chosen arm
+    count once, ``same_training``): the k of the simultaneous interval."""
     return len({same_training(label, best_classical) for label in labels})
 
 

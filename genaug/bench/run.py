@@ -36,6 +36,7 @@ from genaug.bench.arms import (
     ArmInputs,
     TrainingPlan,
     check_arms,
+    same_training,
 )
 from genaug.bench.classifiers import ClassifierStore
 from genaug.bench.config import BenchConfig, Mixing
@@ -303,12 +304,11 @@ class Benchmark:
     def _twin(
         self, results: ResultsFile, scenario: Scenario, arm: Arm, family: str, best: str | None, mixing: Mixing | None
     ) -> dict[str, str] | None:
-        """The finished row of the arm that trains exactly as ``arm`` does on this subset: for an arm on
-        best_classical, the arm named after the chosen one (best_classical+filtered_synthetic is
-        classical+filtered_synthetic when classical is chosen; same plan, same seeds, same classifier)."""
+        """For an arm on best_classical, the finished row of the arm that trains exactly as it does on this subset
+        (``same_training``: the arm named after the chosen one)."""
         if arm.stacks_on != BEST_CLASSICAL or best is None:
             return None
-        name = best + arm.name.removeprefix(BEST_CLASSICAL)
+        name = same_training(arm.name, best)
         return results.find(**scenario.key, arm=name, family=family, **mixing_columns(mixing), stacked_on=best)
 
     def _quality_file(self) -> ResultsFile:

@@ -124,6 +124,21 @@ VARIANT_SETS: dict[str, dict[str, Variant]] = {
             {},
         ),
     },
+    # larger shares at the default strength, where the default arm gains (MNIST-5k; bench_tuning_share_mnist5k.md)
+    "share_high": {
+        "best_classical": (BEST_CLASSICAL, {}, {}),
+        "share 0.5, strength 0.25": (DEFAULT_ARM, {"mode": "perturb", "perturb_strength": 0.25}, {}),
+        "share 0.75, strength 0.25": (
+            DEFAULT_ARM,
+            {"mode": "perturb", "synthetic_fraction": 0.75, "perturb_strength": 0.25},
+            {},
+        ),
+        "share 0.9, strength 0.25": (
+            DEFAULT_ARM,
+            {"mode": "perturb", "synthetic_fraction": 0.9, "perturb_strength": 0.25},
+            {},
+        ),
+    },
 }
 
 

@@ -13,6 +13,8 @@ classifier trains on it, and the test split stays untouched.
     python -m benchmarks.bench_tuning run=<a data=photos run> data=photos-train variants=share report=<name>
     python -m benchmarks.bench_tuning run=<a data=digits run with the diffusion family> data=digits \
         family=diffusion variants=strength_steps report=<name>
+    python -m benchmarks.bench_tuning run=<a bench=semi run> scenario=semi_supervised variants=strength_high \
+        per_class=10 report=<name>
 
 Writes benchmarks/results/bench_tuning.{md,json} (``report=<name>``: <name>.{md,json}) after every run; a rerun
 with the same settings resumes.
@@ -34,7 +36,7 @@ from genaug.bench import BALANCED_ARMS, BenchConfig, Benchmark
 from genaug.bench.arms import BEST_CLASSICAL, ArmInputs
 from genaug.bench.machine import describe_machine
 from genaug.bench.recommend import best_classical_by_budget
-from genaug.bench.scenarios import Scenario
+from genaug.bench.scenarios import SEMI_SUPERVISED, Scenario
 from genaug.bench.statistics import mean_ci, paired_difference
 from genaug.data import predefined_splits
 from genaug.metrics import accuracy
@@ -124,6 +126,14 @@ VARIANT_SETS: dict[str, dict[str, Variant]] = {
             {},
         ),
     },
+    # larger perturbations, for a generator that learned the images' manifold from unlabelled images too
+    # (scenario=semi_supervised; bench_tuning_semi_strength_<data>.md)
+    "strength_high": {
+        "best_classical": (BEST_CLASSICAL, {}, {}),
+        "strength 0.25": (DEFAULT_ARM, {"mode": "perturb", "perturb_strength": 0.25}, {}),
+        "strength 0.5": (DEFAULT_ARM, {"mode": "perturb", "perturb_strength": 0.5}, {}),
+        "strength 1": (DEFAULT_ARM, {"mode": "perturb", "perturb_strength": 1.0}, {}),
+    },
     # larger shares at the default strength, where the default arm gains (MNIST-5k; bench_tuning_share_mnist5k.md)
     "share_high": {
         "best_classical": (BEST_CLASSICAL, {}, {}),
@@ -147,6 +157,9 @@ class Settings:
     run: str  # a genaug-bench out= directory whose generators are reused
     per_class: list[int]
     family: str = "ae"
+    # whose generators: "balanced" (the labelled subset's) or "semi_supervised" (trained on the rest of the pool's
+    # images too, a run with bench=semi); the classifiers train on the labelled subset either way
+    scenario: str = "balanced"
     # the data set the run used, a genaug.data.load name (checked against its recorded size); a set with predefined
     # held-out parts (photos-train) is measured on them, as genaug-bench does
     data: str = "mnist5k"
@@ -162,6 +175,10 @@ class Settings:
         if self.variants not in VARIANT_SETS:
             raise ValueError(f"unknown variants={self.variants!r}; choose one of {sorted(VARIANT_SETS)}")
         return VARIANT_SETS[self.variants]
+
+    def __post_init__(self) -> None:
+        if self.scenario not in ("balanced", SEMI_SUPERVISED):
+            raise ValueError(f"unknown scenario={self.scenario!r}; choose balanced or {SEMI_SUPERVISED}")
 
     @classmethod
     def from_argv(cls, argv: list[str]) -> Settings:
@@ -182,7 +199,7 @@ def validation_accuracy(
     arm, changes, generator_changes = settings.variant_set[variant]
     arm = best if arm == BEST_CLASSICAL else arm
     config = dataclasses.replace(bench.config, **changes)
-    scenario = Scenario("balanced", per_class, 1.0, seed)
+    scenario = Scenario(settings.scenario, per_class, 1.0, seed)
     model = None
     if BALANCED_ARMS[arm].uses_generator:
         model = genaug.load(scenario.generators_dir(Path(settings.run)) / settings.family)
@@ -227,7 +244,8 @@ def markdown(rows: list[dict[str, Any]], command: str, machine: str, settings: S
             lines.append(f"| {n} | {variant} | {len(values)} | {mean * 100:.1f}{ci} | {difference} |")
     return (
         f"Command: `{command}`  \nMachine: {machine}  \n"
-        f"Generators: the {settings.family} models of the genaug-bench run in `{settings.run}`; scored on its "
+        f"Generators: the {settings.family} models of the {settings.scenario} scenario of the genaug-bench run in "
+        f"`{settings.run}`; scored on its "
         "reference split (validation), never on the test split. Mean ± 95% CI over seeds; differences paired by "
         "seed, with a paired t-test.\n\n" + "\n".join(lines) + "\n"
     )

@@ -25,7 +25,7 @@ def test_every_variant_names_an_arm_and_real_settings(name):
 
 
 def test_an_unknown_variant_set_lists_the_known_ones():
-    known = r"\['default_arm', 'mixing', 'share', 'share_high', 'strength', 'strength_low', 'strength_steps'\]"
+    known = r"\['default_arm', 'mixing', 'share', 'share_high', 'strength', 'strength_high', 'strength_low', 'strength_steps'\]"
     with pytest.raises(ValueError, match=r"unknown variants='speed'; choose one of " + known):
         _ = Settings(run="r", per_class=[10], variants="speed").variant_set
 
@@ -42,4 +42,9 @@ def test_the_report_compares_each_variant_with_the_first_of_its_set():
     assert "| 10 | best_classical | 3 | 91.0 ± 2.5 |  |" in text
     assert "| 10 | perturb, strength 0.7 | 3 | 93.0 ± 2.5 | +2.0 ± 0.0 (p=" in text
     assert "replace 0.2" not in text  # variants without rows are left out
-    assert "the diffusion models of the genaug-bench run in `runs/bench`" in text
+    assert "the diffusion models of the balanced scenario of the genaug-bench run in `runs/bench`" in text
+
+
+def test_an_unknown_scenario_names_the_two_whose_generators_can_be_tuned():
+    with pytest.raises(ValueError, match="unknown scenario='long_tailed'; choose balanced or semi_supervised"):
+        Settings(run="r", per_class=[10], scenario="long_tailed")

@@ -25,7 +25,10 @@ def test_every_variant_names_an_arm_and_real_settings(name):
 
 
 def test_an_unknown_variant_set_lists_the_known_ones():
-    known = r"\['default_arm', 'mixing', 'share', 'share_high', 'strength', 'strength_high', 'strength_low', 'strength_steps'\]"
+    known = (
+        r"\['default_arm', 'mixing', 'share', 'share_high', 'strength', 'strength_high', 'strength_low', "
+        r"'strength_steps'\]"
+    )
     with pytest.raises(ValueError, match=r"unknown variants='speed'; choose one of " + known):
         _ = Settings(run="r", per_class=[10], variants="speed").variant_set
 

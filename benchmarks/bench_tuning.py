@@ -262,6 +262,11 @@ def main(argv: list[str]) -> None:
             "added since, now at its default): its classifiers could not be reproduced; tune on a run of this version"
         )
     settings.fingerprint = meta["fingerprint"]
+    if settings.scenario == SEMI_SUPERVISED and not config.semi_supervised_arms:
+        raise ValueError(
+            f"{settings.run} has no generators of the {SEMI_SUPERVISED} scenario: run `genaug-bench bench=semi "
+            f"out={settings.run}` (with the run's data=) first, or tune its balanced ones (scenario=balanced)"
+        )
     data = genaug.data.load(settings.data)
     if len(data) != meta["data"]["num_images"]:
         raise ValueError(f"{settings.run} ran on {meta['data']['data_source']}, not on data={settings.data}")

@@ -107,10 +107,16 @@ def summary_table(
 
 
 def glance_table(accuracy: dict[Group, dict[int, float]], best: dict[int, str]) -> list[str]:
-    """The compact table (the README's): test accuracy per budget and arm, and the difference to best classical."""
+    """The compact table (the README's): test accuracy per budget and arm, and the difference to best classical.
+    Where a budget's arms ran on different numbers of seeds (a resumed run that added seeds to some), each arm's
+    label says its count; differences are paired over the seeds both arms have."""
     lines = ["| N per class | arm | test accuracy (%) | vs best classical (pp) |", "|---|---|---|---|"]
-    for key in sorted(k for k in accuracy if k[0] == "balanced" and k[1] in best):
+    keys = sorted(k for k in accuracy if k[0] == "balanced" and k[1] in best)
+    seed_counts = {n: {len(accuracy[k]) for k in keys if k[1] == n} for n in best}
+    for key in keys:
         label = f"**{key[3]}** (best classical)" if key[3] == best[key[1]] else key[3]
+        if len(seed_counts[key[1]]) > 1:
+            label += f" [{len(accuracy[key])} seeds]"
         cells = [_fmt(*mean_ci(list(accuracy[key].values()))), _difference_cell(accuracy, key, best[key[1]])]
         lines.append(f"| {key[1]} | {label} | " + " | ".join(cells) + " |")
     return lines

@@ -149,6 +149,19 @@ def test_without_a_gain_on_validation_the_verdict_is_best_classical_alone_and_ha
     assert "| on mixup: -2.0 ± 0.0 (p=0.000) **harms** |" in text
 
 
+def test_the_compact_table_names_seed_counts_where_a_resumed_run_gave_some_arms_more_seeds(tmp_path):
+    meta(tmp_path)
+    write_rows(tmp_path, [("mixup", "", "", 0.80, 0.80), ("mixup+synthetic", "ae", "mixup", 0.81, 0.79)])
+    assert "seeds]" not in write_summary(tmp_path).read_text()  # every arm on the same seeds: no counts
+    with (tmp_path / "results.csv").open(newline="") as f:
+        extra = [{**row, "seed": int(row["seed"]) + 4} for row in csv.DictReader(f) if row["arm"] == "mixup"][:2]
+    with (tmp_path / "results.csv").open("a", newline="") as f:
+        csv.DictWriter(f, fieldnames=RESULT_FIELDS).writerows(extra)
+    text = write_summary(tmp_path).read_text()
+    assert "| 10 | **mixup** (best classical) [6 seeds] |" in text
+    assert "| 10 | mixup+synthetic (ae, perturb 0.25) [4 seeds] | 80.5 ± 2.1 | -1.0 ± 0.0 (p=0.000) |" in text
+
+
 def test_the_recommendation_s_interval_widens_with_the_number_of_candidates():
     def group(label):
         return ("balanced", 10, 1.0, label)

@@ -17,7 +17,7 @@ classifier trains on it, and the test split stays untouched.
         per_class=10 report=<name>
 
 Writes benchmarks/results/bench_tuning.{md,json} (``report=<name>``: <name>.{md,json}) after every run; a rerun
-with the same settings resumes.
+with the same settings resumes; one with other settings under the same name is refused.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import genaug
-from benchmarks.report import previous_rows, write_rows
+from benchmarks.report import previous_report, previous_rows, write_rows
 from genaug.bench import BALANCED_ARMS, BenchConfig, Benchmark
 from genaug.bench.arms import BEST_CLASSICAL, ArmInputs
 from genaug.bench.machine import describe_machine
@@ -221,6 +221,19 @@ def validation_accuracy(
     return accuracy(classifier, bench.reference_set.images, bench.reference_set.labels)
 
 
+def resumable_rows(settings: Settings) -> list[dict[str, Any]]:
+    """The rows an earlier run with these settings left under ``report=`` (more budgets or seeds keep them); a report
+    of other settings there is refused rather than written over, since each published table lives under its name."""
+    rows = previous_rows(settings.report, settings, selectors=("per_class", "seeds"))
+    earlier = previous_report(settings.report)
+    if not rows and earlier.get("rows"):
+        raise ValueError(
+            f"benchmarks/results/{settings.report}.json holds rows of other settings (`{earlier.get('command')}`); "
+            "give this run its own report=<name>, or delete that report to measure it afresh"
+        )
+    return rows
+
+
 def markdown(rows: list[dict[str, Any]], command: str, machine: str, settings: Settings) -> str:
     variants = settings.variant_set
     baseline = next(iter(variants))
@@ -274,7 +287,7 @@ def main(argv: list[str]) -> None:
     bench = Benchmark(config, data, settings.run, progress=False, device=settings.device, **held_out)
     settings.device, machine = str(bench.device), describe_machine(device=bench.device)
     best = best_classical_by_budget(Path(settings.run) / "results.csv")
-    rows = previous_rows(settings.report, settings, selectors=("per_class", "seeds"))  # more of them: rows kept
+    rows = resumable_rows(settings)
     for n in settings.per_class:
         for seed in range(min(bench.config.seeds, settings.seeds or bench.config.seeds)):
             for variant in settings.variant_set:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 
 import pytest
 
-from benchmarks.bench_tuning import VARIANT_SETS, Settings, markdown
+from benchmarks.bench_tuning import VARIANT_SETS, Settings, markdown, resumable_rows
 from genaug.bench import BALANCED_ARMS, BenchConfig
 from genaug.bench.arms import BEST_CLASSICAL
 from genaug.models.diffusion import DiffusionConfig
@@ -51,3 +52,15 @@ def test_the_report_compares_each_variant_with_the_first_of_its_set():
 def test_an_unknown_scenario_names_the_two_whose_generators_can_be_tuned():
     with pytest.raises(ValueError, match="unknown scenario='long_tailed'; choose balanced or semi_supervised"):
         Settings(run="r", per_class=[10], scenario="long_tailed")
+
+
+def test_a_report_of_other_settings_is_refused_not_written_over(tmp_path, monkeypatch):
+    monkeypatch.setattr("benchmarks.report.RESULTS", tmp_path)
+    earlier = Settings(run="runs/a", per_class=[10], variants="mixing", report="tuned")
+    row = {"per_class": 10, "seed": 0, "variant": "classical", "accuracy": 0.9}
+    report = {"command": "python -m benchmarks.bench_tuning run=runs/a", "settings": dataclasses.asdict(earlier)}
+    (tmp_path / "tuned.json").write_text(json.dumps({**report, "rows": [row]}))
+    assert resumable_rows(dataclasses.replace(earlier, per_class=[10, 20])) == [row]  # more budgets: resumed
+    with pytest.raises(ValueError, match=r"tuned.json holds rows of other settings \(`python -m benchmarks"):
+        resumable_rows(dataclasses.replace(earlier, variants="strength"))
+    assert resumable_rows(dataclasses.replace(earlier, report="fresh")) == []

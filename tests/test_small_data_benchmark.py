@@ -6,7 +6,8 @@ from types import SimpleNamespace
 
 import pytest
 import torch
-from torchvision.io import read_image
+from PIL import Image
+from torchvision.transforms.v2.functional import pil_to_tensor
 
 from benchmarks import small_data
 from benchmarks.small_data import TARGETS, VARIANTS, Settings, describe, markdown
@@ -150,7 +151,8 @@ def test_a_sampling_variant_reports_the_baseline_rows_train_time_when_it_trains_
 def test_the_real_grid_shows_each_classs_training_images_in_its_row(tmp_path):
     train = per_class_subset(load("digits", image_size=8), 3)
     small_data.save_real_grid(train, tmp_path / "real.png")
-    grid = read_image(str(tmp_path / "real.png"))
+    with Image.open(tmp_path / "real.png") as png:
+        grid = pil_to_tensor(png)  # C x H x W uint8 (torchvision.io's decoding is deprecated)
     pad, cell = 2, 8 + 2  # torchvision's grid: 2 pixels of padding around each 8 x 8 image
     assert grid.shape[1:] == (pad + 10 * cell, pad + small_data.GRID_PER_CLASS * cell)
     first = grid[0, pad : pad + 8, pad : pad + 8]  # the first image of class 0

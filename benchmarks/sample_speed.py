@@ -30,10 +30,10 @@ import genaug
 from benchmarks.augment_speed import trained_model
 from benchmarks.report import write_report
 from benchmarks.small_data import Settings as JudgeSettings
-from benchmarks.small_data import svm_label_fidelity, train_judges
+from benchmarks.small_data import train_judges
 from genaug.augment import BatchAugment
 from genaug.bench.machine import describe_machine
-from genaug.metrics import predict
+from genaug.metrics import predict, svm_label_fidelity
 from genaug.models.diffusion import DiffusionConfig
 
 BATCH = 256  # images per sample() call, the batch

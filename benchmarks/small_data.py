@@ -67,7 +67,7 @@ from genaug import load as load_model
 from genaug.bench.machine import describe_machine
 from genaug.bench.statistics import mean_ci
 from genaug.data import ImageSet, load, per_class_split, train_test_split
-from genaug.metrics import accuracy, generator_quality, train_classifier
+from genaug.metrics import SVM_C, accuracy, generator_quality, svm_label_fidelity, train_classifier, train_pixel_svm
 from genaug.models.base import GenerativeModel
 from genaug.train import Trainer
 
@@ -167,7 +167,7 @@ class Settings:
     samples_per_class: int = 150  # synthetic images per class scored for fidelity, recall and memorisation
     synthetic_train_per_class: int = 500  # synthetic images per class the synthetic-only classifier trains on
     classifier_steps: int = 1500  # steps of the reference CNN and of the downstream classifiers
-    svm_c: float = 10.0  # the RBF-SVM's C (gamma "scale"); fixed, never tuned on the validation split
+    svm_c: float = SVM_C  # the RBF-SVM's C (genaug.metrics.pixel_svm)
     report: str = ""  # writes benchmarks/results/<report>.{md,json}; empty: <family>_small_data
 
     @classmethod
@@ -220,17 +220,6 @@ class Judges:
     validation: ImageSet
 
 
-def pixels(images: torch.Tensor) -> Any:
-    """uint8 or [0, 1] float images as rows of [0, 1] pixels (numpy), for the SVM."""
-    x = images.float() / 255.0 if not images.is_floating_point() else images.float()
-    return x.flatten(1).cpu().numpy()
-
-
-def svm_label_fidelity(svm: SVC, samples: torch.Tensor, labels: torch.Tensor) -> float:
-    """Share of ``samples`` the SVM assigns the class they were conditioned on (``labels``)."""
-    return float((torch.as_tensor(svm.predict(pixels(samples))) == labels).float().mean())
-
-
 def protocol_splits(data_name: str = "mnist5k") -> tuple[ImageSet, ImageSet, ImageSet, ImageSet | None]:
     """The reference split (the judges'), pool (the budgets' subsets), validation split (every score's) and every
     image outside the validation split (the pool and the reference split: MNIST-5k's largest budget's; None for
@@ -267,11 +256,11 @@ def train_judges(settings: Settings) -> Protocol:
     cnn = train_classifier(
         reference.images, reference.labels, reference.num_classes, steps=settings.classifier_steps, seed=0
     )
-    svm = SVC(kernel="rbf", C=settings.svm_c, gamma="scale").fit(pixels(reference.images), reference.labels.numpy())
+    svm = train_pixel_svm(reference.images, reference.labels, c=settings.svm_c)
     judges = Judges(cnn, svm, validation)
     own = {
         "reference_cnn": accuracy(cnn, validation.images, validation.labels),
-        "svm": float((svm.predict(pixels(validation.images)) == validation.labels.numpy()).mean()),
+        "svm": svm_label_fidelity(svm, validation.images, validation.labels),
     }
     return Protocol(judges, pool, outside_validation, own)
 

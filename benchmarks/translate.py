@@ -35,12 +35,12 @@ from typing import Any
 import torch
 
 from benchmarks.report import RESULTS, previous_rows, write_rows
-from benchmarks.small_data import Judges, budget_split, svm_label_fidelity, train_judges, train_recipe
+from benchmarks.small_data import Judges, budget_split, train_judges, train_recipe
 from benchmarks.small_data import Settings as SmallDataSettings
 from genaug import load as load_model
 from genaug.bench.machine import describe_machine
 from genaug.data import ImageSet
-from genaug.metrics import predict
+from genaug.metrics import predict, svm_label_fidelity
 from genaug.metrics.classifier import as_float
 from genaug.models.base import GenerativeModel
 

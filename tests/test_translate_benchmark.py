@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import pytest
 import torch
-from sklearn.svm import SVC
 
-from benchmarks.small_data import Judges, pixels
+from benchmarks.small_data import Judges
 from benchmarks.translate import Settings, queries, scores
-from genaug.metrics import train_classifier
+from genaug.metrics import train_classifier, train_pixel_svm
 
 
 def test_each_image_goes_to_another_class_and_is_compared_with_an_image_of_that_class(digits):
@@ -27,7 +26,7 @@ def test_each_image_goes_to_another_class_and_is_compared_with_an_image_of_that_
 
 def test_an_unchanged_image_scores_no_change_and_its_own_class(digits):
     cnn = train_classifier(digits.images, digits.labels, digits.num_classes, steps=60, seed=0)
-    svm = SVC().fit(pixels(digits.images), digits.labels.numpy())
+    svm = train_pixel_svm(digits.images, digits.labels)
     judges = Judges(cnn, svm, digits)
     images, labels, targets, unrelated = queries(digits, Settings(images_per_class=10))
     unchanged = scores(images, images, labels, targets, unrelated, judges)

@@ -17,7 +17,7 @@ from typing import Any
 
 from filelock import FileLock
 
-from genaug.atomic import atomic_write_text
+from genaug.atomic import atomic_path, atomic_write_text
 from genaug.bench.config import Mixing
 from genaug.errors import GenaugError
 
@@ -73,24 +73,46 @@ def _plain(value: Any) -> Any:
 
 
 class ResultsFile:
-    """Rows of one CSV, keyed by ``key_fields``; ``append`` writes a row to disk before returning."""
+    """Rows of one CSV, keyed by ``key_fields``; ``append`` writes a row to disk before returning.
 
-    def __init__(self, path: Path, fields: Sequence[str], key_fields: Sequence[str]):
+    ``added_fields``: trailing fields that a later version added (a new metric). A file written before them is
+    widened on opening, those columns blank in its rows, for the caller to ``fill``; any other difference in columns
+    is refused."""
+
+    def __init__(self, path: Path, fields: Sequence[str], key_fields: Sequence[str], added_fields: Sequence[str] = ()):
         self.path, self.fields, self.key_fields = Path(path), list(fields), list(key_fields)
         self.rows: list[dict[str, str]] = []
         self._lock = FileLock(f"{self.path}.lock")
         with self._lock:
             if self.path.exists():
                 self._drop_partial_last_line()
-                with self.path.open(newline="") as f:
-                    reader = csv.DictReader(f)
-                    if reader.fieldnames != self.fields:
+                header, self.rows = self._read()
+                if header != self.fields:
+                    if not self._older_version(header, list(added_fields)):
                         raise ResultsMismatchError(
-                            f"{self.path} has columns {reader.fieldnames}, expected {self.fields}; "
+                            f"{self.path} has columns {header}, expected {self.fields}; "
                             "it was written by another version of the benchmark. Use another out= directory"
                         )
-                    self.rows = list(reader)
+                    self.rows = [{k: row.get(k, "") for k in self.fields} for row in self.rows]
+                    self._rewrite()
         self._done = {self._key(row) for row in self.rows}
+
+    def _read(self) -> tuple[list[str], list[dict[str, str]]]:
+        with self.path.open(newline="") as f:
+            reader = csv.DictReader(f)
+            return list(reader.fieldnames or []), list(reader)
+
+    def _older_version(self, header: list[str], added: list[str]) -> bool:
+        """Whether ``header`` is this file's fields without some of the trailing ``added`` ones."""
+        kept = len(self.fields) - len(added)
+        return self.fields[kept:] == added and self.fields[: len(header)] == header and len(header) >= kept
+
+    def _rewrite(self) -> None:
+        """``self.rows`` as the whole file, in one atomic replacement (call with the lock held)."""
+        with atomic_path(self.path) as tmp, tmp.open("w", newline="") as f:
+            writer = csv.DictWriter(f, fieldnames=self.fields)
+            writer.writeheader()
+            writer.writerows(self.rows)
 
     def _key(self, row: dict[str, Any]) -> tuple[str, ...]:
         return tuple(str(row[k]) for k in self.key_fields)
@@ -108,6 +130,19 @@ class ResultsFile:
         """The row with this key, or None."""
         wanted = self._key(key)
         return next((row for row in self.rows if self._key(row) == wanted), None)
+
+    def fill(self, key: dict[str, Any], values: dict[str, Any]) -> None:
+        """Write ``values`` into the blank fields of the row with ``key`` (read afresh from disk, since worker
+        processes append to the same file), replacing the file atomically; fields already measured stay."""
+        wanted = self._key(key)
+        with self._lock:
+            self.rows = self._read()[1]
+            row = next((r for r in self.rows if self._key(r) == wanted), None)
+            if row is None:
+                raise KeyError(f"{self.path} has no row {dict(zip(self.key_fields, wanted, strict=True))}")
+            row.update({k: str(v) for k, v in values.items() if row[k] == ""})
+            self._rewrite()
+        self._done = {self._key(r) for r in self.rows}
 
     def append(self, row: dict[str, Any]) -> None:
         with self._lock, self.path.open("a", newline="") as f:

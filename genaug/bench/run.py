@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 import torch
 from sklearn.metrics import balanced_accuracy_score, recall_score
+from sklearn.svm import SVC
 from tqdm.auto import tqdm
 
 from genaug.bench.arms import (
@@ -47,7 +48,7 @@ from genaug.bench.workers import run_in_workers
 from genaug.checks import check_int
 from genaug.data import ImageSet, builtin_of, predefined_splits, train_test_split
 from genaug.errors import DataError
-from genaug.metrics import accuracy, generator_quality, predict, train_classifier
+from genaug.metrics import accuracy, generator_quality, predict, svm_label_fidelity, train_classifier, train_pixel_svm
 from genaug.metrics.classifier import build_classifier
 from genaug.models.base import EncodingModel, GenerativeModel
 from genaug.models.registry import get_family
@@ -67,8 +68,10 @@ CLASS_KEY = [*RESULT_KEY, "class"]
 QUALITY_KEY = ["scenario", "per_class", "imbalance_ratio", "seed", "family"]
 QUALITY_METRICS = [
     "frechet_distance", "kid_mean", "kid_std", "precision", "recall", "density", "coverage",
-    "label_fidelity", "memorised_fraction",
+    "label_fidelity", "memorised_fraction", "svm_label_fidelity",
 ]  # fmt: skip
+# metrics added to quality.csv after its first version: an older file gains them, measured from the kept generators
+QUALITY_ADDED = ["svm_label_fidelity"]
 QUALITY_SAMPLES_PER_CLASS = 100
 
 
@@ -160,6 +163,7 @@ class Benchmark:
         self.config, self.data, self.out, self.progress, self.workers = config, data, Path(out), progress, workers
         self.device = resolve_device(device)
         self._reference: torch.nn.Module | None = None
+        self._reference_svm: SVC | None = None
         self.balanced_arms = check_arms(config.arms, BALANCED_ARMS, "arms")
         self.imbalanced_arms = check_arms(config.imbalance_arms, IMBALANCED_ARMS, "imbalance_arms")
         self.semi_supervised_arms = check_arms(
@@ -211,7 +215,8 @@ class Benchmark:
         self._each(todo, "measure_baselines")
         self.best_classical = best_classical_by_budget(self.out / "results.csv")
         if self.workers > 1 and self._quality_pending(todo):
-            self.reference()  # trained once here, not once per worker
+            self.reference()  # the judges of quality: trained once here, not once per worker
+            self.reference_svm()
         self._each(todo, "measure_generators")
         return self.out
 
@@ -278,12 +283,17 @@ class Benchmark:
                     **scenario.key, arm=a.name, family=family, **mixing_columns(m), stacked_on=a.base(best) or ""
                 )
             ]  # fmt: skip
-            wants_quality = cfg.quality and not quality.done(**scenario.key, family=family)
+            quality_key = {**scenario.key, "family": family}
+            wants_quality = cfg.quality and quality_missing(quality, quality_key)
             if not pending and not wants_quality:
                 continue
             model = self._generator(scenario, family, train, unlabelled)
             if wants_quality:
-                quality.append({**scenario.key, "family": family, **self._quality(model, self.reference(), train)})
+                measured = self._quality(model, train)
+                if quality.done(**quality_key):  # a row of an older version: only its new metrics are blank
+                    quality.fill(quality_key, measured)
+                else:
+                    quality.append({**quality_key, **measured})
             for arm, mixing in pending:
                 twin = self._twin(results, scenario, arm, family, best, mixing)
                 if twin is not None:  # the same training, measured already: its rows under this arm's name
@@ -312,12 +322,12 @@ class Benchmark:
         return results.find(**scenario.key, arm=name, family=family, **mixing_columns(mixing), stacked_on=best)
 
     def _quality_file(self) -> ResultsFile:
-        return ResultsFile(self.out / "quality.csv", [*QUALITY_KEY, *QUALITY_METRICS], QUALITY_KEY)
+        return ResultsFile(self.out / "quality.csv", [*QUALITY_KEY, *QUALITY_METRICS], QUALITY_KEY, QUALITY_ADDED)
 
     def _quality_pending(self, todo: list[Scenario]) -> bool:
         quality = self._quality_file()
-        return self.config.quality and not all(
-            quality.done(**s.key, family=f) for s in todo for f in self.config.families
+        return self.config.quality and any(
+            quality_missing(quality, {**s.key, "family": f}) for s in todo for f in self.config.families
         )
 
     def judge(self, train: ImageSet, scenario: Scenario) -> Callable[[str], torch.nn.Module]:
@@ -367,10 +377,18 @@ class Benchmark:
             )  # fmt: skip
         return self._reference
 
-    def _quality(self, model: GenerativeModel, reference: torch.nn.Module, train: ImageSet) -> dict[str, float]:
+    def reference_svm(self) -> SVC:
+        """The independent judge of label fidelity, an RBF-SVM on pixels, fitted to the reference split on first
+        call."""
+        if self._reference_svm is None:
+            self._reference_svm = train_pixel_svm(self.reference_set.images, self.reference_set.labels)
+        return self._reference_svm
+
+    def _quality(self, model: GenerativeModel, train: ImageSet) -> dict[str, float]:
         labels = torch.arange(model.num_classes).repeat_interleave(QUALITY_SAMPLES_PER_CLASS)
         synthetic = model.sample(len(labels), labels=labels, seed=0).cpu()
-        measured = generator_quality(reference, train.images, self.test.images, synthetic, labels)
+        measured = generator_quality(self.reference(), train.images, self.test.images, synthetic, labels)
+        measured["svm_label_fidelity"] = svm_label_fidelity(self.reference_svm(), synthetic, labels)
         return {k: round(float(measured[k]), 5) for k in QUALITY_METRICS}
 
     def _measure(
@@ -409,6 +427,12 @@ class Benchmark:
             class_weights=plan.class_weights, architecture=cfg.classifier, width=cfg.classifier_width,
             device=self.device,
         )  # fmt: skip
+
+
+def quality_missing(quality: ResultsFile, key: dict[str, Any]) -> bool:
+    """Whether quality.csv lacks the row of ``key`` or one of its metrics (a row of an older version)."""
+    row = quality.find(**key)
+    return row is None or any(row[k] == "" for k in QUALITY_ADDED)
 
 
 def generator_overrides(configs: dict[str, Any]) -> dict[str, dict[str, Any]]:

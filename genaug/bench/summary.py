@@ -323,7 +323,7 @@ def sample_grid_table(out: Path, budgets: list[int]) -> list[str]:
 
 
 def quality_table(path: Path) -> list[str]:
-    """Mean of every quality metric per scenario setting and family."""
+    """Mean of every quality metric per scenario setting and family (over the seeds that measured it)."""
     with path.open(newline="") as f:
         rows = list(csv.DictReader(f))
     if not rows:
@@ -337,13 +337,16 @@ def quality_table(path: Path) -> list[str]:
         "|---" * (5 + len(metrics)) + "|",
     ]
     for (scenario, n, ratio, family), members in sorted(groups.items()):
-        means = [np.mean([float(r[m]) for r in members]) for m in metrics]
-        lines.append(
-            f"| {scenario} | {n} | {ratio:g} | {family} | {len(members)} | "
-            + " | ".join(f"{v:.3g}" for v in means)
-            + " |"
-        )
+        means = [mean_of_measured([r[m] for r in members]) for m in metrics]
+        lines.append(f"| {scenario} | {n} | {ratio:g} | {family} | {len(members)} | " + " | ".join(means) + " |")
     return lines
+
+
+def mean_of_measured(cells: list[str]) -> str:
+    """The mean of a metric's non-blank cells, to 3 significant digits; blank when none was measured (a metric a
+    later version added, not measured yet for a run of an older one)."""
+    values = [float(c) for c in cells if c != ""]
+    return f"{np.mean(values):.3g}" if values else ""
 
 
 def plot_or_warn(groups: dict[Group, dict[int, float]], out: Path) -> list[str]:

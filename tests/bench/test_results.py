@@ -52,6 +52,22 @@ def test_results_with_other_columns_are_refused(tmp_path):
         ResultsFile(path, FIELDS, KEY)
 
 
+def test_a_file_without_a_later_metric_is_widened_and_its_blanks_filled_once(tmp_path):
+    path = tmp_path / "quality.csv"
+    path.write_text("seed,arm\n0,real\n1,real\n")  # written before "accuracy" was measured
+    with pytest.raises(ResultsMismatchError, match="quality.csv"):
+        ResultsFile(path, FIELDS, KEY)  # a column nobody declared added is another version's file
+    results = ResultsFile(path, FIELDS, KEY, added_fields=["accuracy"])
+    assert path.read_text() == "seed,arm,accuracy\n0,real,\n1,real,\n" and results.done(seed=1, arm="real")
+    ResultsFile(path, FIELDS, KEY).append({"seed": 2, "arm": "real", "accuracy": 0.7})  # another worker's row
+    results.fill({"seed": 1, "arm": "real"}, {"accuracy": 0.9})
+    results.fill({"seed": 2, "arm": "real"}, {"accuracy": 0.1})  # measured already: kept
+    assert path.read_text() == "seed,arm,accuracy\n0,real,\n1,real,0.9\n2,real,0.7\n"
+    assert results.find(seed=2, arm="real") == {"seed": "2", "arm": "real", "accuracy": "0.7"}
+    with pytest.raises(KeyError, match="'seed': '3'"):
+        results.fill({"seed": 3, "arm": "real"}, {"accuracy": 0.5})
+
+
 def test_a_directory_of_another_configuration_is_refused(tmp_path):
     claim_directory(tmp_path, "abc", {"data": "x"}, {})
     claim_directory(tmp_path, "abc", {"data": "x"}, {})  # same configuration: resume

@@ -65,7 +65,7 @@ def test_every_arm_gets_a_row_and_a_rerun_skips_them(tmp_path, digits):
     assert stacked["classical"] == stacked["synthetic_only"] == ""
     assert (out / "classifiers" / "balanced-n4-r1-s0" / "classical.safetensors").is_file()  # the judges, kept
     (quality,) = [q for q in rows(out, "quality.csv") if q["scenario"] == "balanced"]
-    assert 0.0 <= float(quality["label_fidelity"]) <= 1.0
+    assert 0.0 <= float(quality["label_fidelity"]) <= 1.0 and 0.0 <= float(quality["svm_label_fidelity"]) <= 1.0
     by_class = rows(out, "class_accuracy.csv")  # every run's test accuracy on each class, in class order
     assert [r["class"] for r in by_class] == digits.classes * len(rows(out))
     for row in rows(out):
@@ -170,6 +170,18 @@ def test_workers_measure_the_same_rows_as_one_process_with_their_threads(tmp_pat
     assert len(rows(parallel)) == 2 * 6 + 5  # two balanced subsets and a long-tailed one, each row once
     assert by_key(parallel, "results.csv", RESULT_KEY) == by_key(serial.out, "results.csv", RESULT_KEY)
     assert by_key(parallel, "quality.csv", QUALITY_KEY) == by_key(serial.out, "quality.csv", QUALITY_KEY)
+
+
+def test_a_quality_file_of_an_older_version_gains_the_svm_fidelity_from_the_kept_generators(tmp_path, digits):
+    out = run(tmp_path, digits, arms=["real", "real+synthetic"], imbalance_arms=[])
+    measured = (out / "quality.csv").read_text()
+    results = (out / "results.csv").read_text()
+    older = [line.rsplit(",", 1)[0] for line in measured.splitlines()]  # written before the SVM's column
+    assert older[0].endswith("memorised_fraction")
+    (out / "quality.csv").write_text("\n".join(older) + "\n")
+    run(tmp_path, digits, arms=["real", "real+synthetic"], imbalance_arms=[])
+    assert (out / "quality.csv").read_text() == measured  # the same sample, the same SVM: the same value
+    assert (out / "results.csv").read_text() == results  # nothing else measured again
 
 
 def test_a_failing_worker_stops_the_run_with_its_error(tmp_path, digits):

@@ -162,6 +162,19 @@ def test_the_compact_table_names_seed_counts_where_a_resumed_run_gave_some_arms_
     assert "| 10 | mixup+synthetic (ae, perturb 0.25) [4 seeds] | 80.5 ± 2.1 | -1.0 ± 0.0 (p=0.000) |" in text
 
 
+def test_the_quality_table_averages_what_was_measured_and_leaves_a_metric_measured_nowhere_blank(tmp_path):
+    meta(tmp_path)
+    write_rows(tmp_path, [("mixup", "", "", 0.80, 0.80), ("mixup+synthetic", "ae", "mixup", 0.81, 0.79)])
+    key = "scenario,per_class,imbalance_ratio,seed,family"
+    (tmp_path / "quality.csv").write_text(
+        f"{key},label_fidelity,svm_label_fidelity,recall\n"
+        "balanced,10,1.0,0,ae,0.9,0.8,\nbalanced,10,1.0,1,ae,0.7,,\n"  # a run of an older version, half filled
+    )
+    text = write_summary(tmp_path).read_text()
+    assert "| family | seeds | label_fidelity | svm_label_fidelity | recall |" in text
+    assert "| balanced | 10 | 1 | ae | 2 | 0.8 | 0.8 |  |" in text
+
+
 def test_the_recommendation_s_interval_widens_with_the_number_of_candidates():
     def group(label):
         return ("balanced", 10, 1.0, label)

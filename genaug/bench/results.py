@@ -23,6 +23,7 @@ from genaug.errors import GenaugError
 
 META_FILE = "bench_meta.json"
 CLASS_FILE = "class_accuracy.csv"  # per class test accuracy of every run (genaug.bench.run)
+JUDGES_FILE = "judges.json"  # the test accuracy of label fidelity's judges, to read quality.csv against
 
 
 class ResultsMismatchError(GenaugError):

@@ -16,6 +16,7 @@ is kept for the filtered arms' judge, so an interrupted benchmark resumes where 
 from __future__ import annotations
 
 import dataclasses
+import json
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -27,6 +28,7 @@ from sklearn.metrics import balanced_accuracy_score, recall_score
 from sklearn.svm import SVC
 from tqdm.auto import tqdm
 
+from genaug.atomic import atomic_write_text
 from genaug.bench.arms import (
     BALANCED_ARMS,
     BEST_CLASSICAL,
@@ -42,7 +44,7 @@ from genaug.bench.arms import (
 from genaug.bench.classifiers import ClassifierStore
 from genaug.bench.config import BenchConfig, Mixing
 from genaug.bench.recommend import best_classical_by_budget
-from genaug.bench.results import CLASS_FILE, ResultsFile, claim_directory, mixing_columns, recorded_config
+from genaug.bench.results import CLASS_FILE, JUDGES_FILE, ResultsFile, claim_directory, mixing_columns, recorded_config
 from genaug.bench.scenarios import SEMI_SUPERVISED, Scenario, scenarios
 from genaug.bench.workers import run_in_workers
 from genaug.checks import check_int
@@ -218,7 +220,23 @@ class Benchmark:
             self.reference()  # the judges of quality: trained once here, not once per worker
             self.reference_svm()
         self._each(todo, "measure_generators")
+        if cfg.quality:
+            self._record_judges()
         return self.out
+
+    def _record_judges(self) -> None:
+        """judges.json: the share of the real test images that label fidelity's judges classify correctly, the
+        ceiling a generator's label fidelity reads against (written once: a later invocation trains the same
+        judges, up to the thread count)."""
+        path = self.out / JUDGES_FILE
+        if path.exists():
+            return
+        images, labels = self.test.images, self.test.labels
+        judges = {
+            "reference_cnn": round(accuracy(self.reference(), images, labels), 5),
+            "rbf_svm": round(svm_label_fidelity(self.reference_svm(), images, labels), 5),
+        }
+        atomic_write_text(path, json.dumps({"test_accuracy": judges}, indent=2) + "\n")
 
     def _each(self, todo: list[Scenario], step: str) -> None:
         """``getattr(self, step)(scenario)`` for every scenario, here or in the worker processes."""

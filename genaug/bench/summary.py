@@ -31,7 +31,7 @@ from genaug.bench.recommend import (
     recommend,
     snippet,
 )
-from genaug.bench.results import CLASS_FILE, META_FILE, Group, read_results
+from genaug.bench.results import CLASS_FILE, JUDGES_FILE, META_FILE, Group, read_results
 from genaug.bench.scenarios import SEMI_SUPERVISED, Scenario
 from genaug.bench.statistics import mean_ci, paired_difference
 from genaug.optional import MissingExtraError, require
@@ -297,7 +297,7 @@ def write_summary(out: Path, header: str = "") -> Path:
     quality = out / "quality.csv"
     if quality.exists():
         lines += ["## Generator quality (reference-CNN features; not comparable with Inception FID)", ""]
-        lines += quality_table(quality)
+        lines += [*judges_sentence(out / JUDGES_FILE), *quality_table(quality)]
     path = out / "summary.md"
     atomic_write_text(path, "\n".join(lines) + "\n")
     return path
@@ -320,6 +320,19 @@ def sample_grid_table(out: Path, budgets: list[int]) -> list[str]:
         cells = [f"![{f}, N={n}]({grids[(n, f)].as_posix()})" if (n, f) in grids else "" for f in families]
         lines.append(f"| {n} | " + " | ".join(cells) + " |")
     return [*lines, ""]
+
+
+def judges_sentence(path: Path) -> list[str]:
+    """How well label fidelity's judges classify real test images (judges.json; nothing when absent)."""
+    if not path.exists():
+        return []
+    judges = json.loads(path.read_text())["test_accuracy"]
+    return [
+        f"Label fidelity's judges, trained on the reference split, classify {judges['reference_cnn']:.1%} (the "
+        f"reference CNN: label_fidelity) and {judges['rbf_svm']:.1%} (an RBF-SVM on pixels: svm_label_fidelity) of "
+        "the real test images correctly: a generator's label fidelity reads against these.",
+        "",
+    ]
 
 
 def quality_table(path: Path) -> list[str]:

@@ -85,6 +85,9 @@ def test_every_arm_gets_a_row_and_a_rerun_skips_them(tmp_path, digits):
     assert f"| 4 | best_classical+filtered_synthetic (cvae, perturb 0.125) | {digits.classes[0]} | " in summary
     assert "real+synthetic (cvae, perturb 0.25)" in summary and "minority-class recall" in summary
     assert f"| 4 | {best} (best classical) | 1 |" in summary and "## Recommendation" in summary
+    judges = json.loads((out / "judges.json").read_text())["test_accuracy"]  # label fidelity's ceiling
+    assert 0 <= judges["reference_cnn"] <= 1 and judges["rbf_svm"] > 0.9  # (this CNN trains for 6 steps only)
+    assert f"classify {judges['reference_cnn']:.1%} (the reference CNN: label_fidelity) and " in summary
     grid = "generators/balanced-n4-r1-s0/cvae/samples/step_000006.png"
     assert f"| 4 | ![cvae, N=4]({grid}) |" in summary and (out / grid).is_file()
 

@@ -31,6 +31,7 @@ from torchvision.utils import save_image
 
 from benchmarks.report import RESULTS, write_report
 from genaug.bench.machine import describe_machine
+from genaug.bench.mixing import synthetic_pool
 from genaug.cli.recipes import recipes_dir
 from genaug.data import load, train_test_split
 from genaug.metrics import accuracy, svm_label_fidelity, train_classifier, train_pixel_svm
@@ -106,8 +107,7 @@ def main(argv: list[str]) -> None:
         metrics = (work / family / "metrics.csv").read_text().splitlines()
         header, *values = (line.split(",") for line in metrics)
         ips = [float(v[header.index("images_per_sec")]) for v in values]
-        labels = torch.arange(model.num_classes).repeat_interleave(FIDELITY_SAMPLES_PER_CLASS)
-        samples = model.sample(len(labels), labels=labels, seed=1).cpu()  # both judges score the same samples
+        samples, labels = synthetic_pool(model, FIDELITY_SAMPLES_PER_CLASS, seed=1)  # both judges score these
         grid_labels = torch.arange(model.num_classes).repeat_interleave(10)
         save_image(
             model.sample(len(grid_labels), labels=grid_labels, seed=1), RESULTS / f"samples_{family}.png", nrow=10

@@ -43,6 +43,7 @@ from genaug.bench.arms import (
 )
 from genaug.bench.classifiers import ClassifierStore
 from genaug.bench.config import BenchConfig, Mixing
+from genaug.bench.mixing import synthetic_pool
 from genaug.bench.recommend import best_classical_by_budget
 from genaug.bench.results import CLASS_FILE, JUDGES_FILE, ResultsFile, claim_directory, mixing_columns, recorded_config
 from genaug.bench.scenarios import SEMI_SUPERVISED, Scenario, scenarios
@@ -302,13 +303,14 @@ class Benchmark:
                 )
             ]  # fmt: skip
             quality_key = {**scenario.key, "family": family}
-            wants_quality = cfg.quality and quality_missing(quality, quality_key)
+            measured_before = quality.find(**quality_key)
+            wants_quality = cfg.quality and quality_missing(measured_before)
             if not pending and not wants_quality:
                 continue
             model = self._generator(scenario, family, train, unlabelled)
             if wants_quality:
                 measured = self._quality(model, train)
-                if quality.done(**quality_key):  # a row of an older version: only its new metrics are blank
+                if measured_before is not None:  # a row of an older version: only its new metrics are blank
                     quality.fill(quality_key, measured)
                 else:
                     quality.append({**quality_key, **measured})
@@ -345,7 +347,7 @@ class Benchmark:
     def _quality_pending(self, todo: list[Scenario]) -> bool:
         quality = self._quality_file()
         return self.config.quality and any(
-            quality_missing(quality, {**s.key, "family": f}) for s in todo for f in self.config.families
+            quality_missing(quality.find(**s.key, family=f)) for s in todo for f in self.config.families
         )
 
     def judge(self, train: ImageSet, scenario: Scenario) -> Callable[[str], torch.nn.Module]:
@@ -403,8 +405,7 @@ class Benchmark:
         return self._reference_svm
 
     def _quality(self, model: GenerativeModel, train: ImageSet) -> dict[str, float]:
-        labels = torch.arange(model.num_classes).repeat_interleave(QUALITY_SAMPLES_PER_CLASS)
-        synthetic = model.sample(len(labels), labels=labels, seed=0).cpu()
+        synthetic, labels = synthetic_pool(model, QUALITY_SAMPLES_PER_CLASS, seed=0)
         measured = generator_quality(self.reference(), train.images, self.test.images, synthetic, labels)
         measured["svm_label_fidelity"] = svm_label_fidelity(self.reference_svm(), synthetic, labels)
         return {k: round(float(measured[k]), 5) for k in QUALITY_METRICS}
@@ -447,9 +448,9 @@ class Benchmark:
         )  # fmt: skip
 
 
-def quality_missing(quality: ResultsFile, key: dict[str, Any]) -> bool:
-    """Whether quality.csv lacks the row of ``key`` or one of its metrics (a row of an older version)."""
-    row = quality.find(**key)
+def quality_missing(row: dict[str, str] | None) -> bool:
+    """Whether a generator's quality.csv ``row`` (None: there is none) is missing, or lacks one of the metrics
+    added since its version."""
     return row is None or any(row[k] == "" for k in QUALITY_ADDED)
 
 

@@ -64,11 +64,10 @@ def steps_quality(checkpoint: str) -> list[dict[str, Any]]:
     protocol = train_judges(JudgeSettings())
     judges, own = protocol.judges, protocol.judge_accuracy
     print(f"judges: {own}", flush=True)
-    labels = torch.arange(model.num_classes).repeat_interleave(QUALITY_PER_CLASS)
     rows = []
     for steps in STEPS:
         start = time.perf_counter()
-        samples = model.sample(len(labels), labels=labels, seed=0, steps=steps).cpu()
+        samples, labels = model.sample_per_class(QUALITY_PER_CLASS, seed=0, steps=steps)
         seconds = time.perf_counter() - start
         rows.append(
             {

@@ -281,11 +281,9 @@ def real_only_accuracy(train: ImageSet, judges: Judges, settings: Settings, seed
 
 def score(model: GenerativeModel, train: ImageSet, judges: Judges, settings: Settings, seed: int) -> dict[str, float]:
     """Every metric of one trained generator (real-only accuracy aside)."""
-    labels = torch.arange(model.num_classes).repeat_interleave(settings.samples_per_class)
-    samples = model.sample(len(labels), labels=labels, seed=1000 + seed).cpu()
+    samples, labels = model.sample_per_class(settings.samples_per_class, seed=1000 + seed)
     quality = generator_quality(judges.cnn, train.images, judges.validation.images, samples, labels, seed=seed)
-    train_labels = torch.arange(model.num_classes).repeat_interleave(settings.synthetic_train_per_class)
-    synthetic = model.sample(len(train_labels), labels=train_labels, seed=2000 + seed).cpu()
+    synthetic, train_labels = model.sample_per_class(settings.synthetic_train_per_class, seed=2000 + seed)
     net = train_classifier(synthetic, train_labels, model.num_classes, steps=settings.classifier_steps, seed=seed)
     return {
         "label_fidelity": quality["label_fidelity"],
@@ -465,10 +463,9 @@ def save_grids(
     model: GenerativeModel, train: ImageSet, grids: Path, n: int, variant: str, at_steps: int | None
 ) -> None:
     """The sample grid of one generator (``GRID_PER_CLASS`` per class) and the real one of its training images."""
-    labels = torch.arange(model.num_classes).repeat_interleave(GRID_PER_CLASS)
     name = re.sub(r"[^a-z0-9]+", "-", variant).strip("-")  # "+ada from p=1": ada-from-p-1
     length = "" if at_steps is None else f"-{at_steps}-steps"
-    samples = model.sample(len(labels), labels=labels, seed=1).cpu()
+    samples, _ = model.sample_per_class(GRID_PER_CLASS, seed=1)
     save_image(samples, grids / f"n{n}-{name}{length}.png", nrow=GRID_PER_CLASS)
     save_real_grid(train, grids / f"n{n}-real.png")
 

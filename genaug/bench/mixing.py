@@ -20,11 +20,10 @@ def synthetic_pool(
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """``per_class`` samples of every class (float, CPU), with their labels, sorted by class; with a filter
     ``keep``, only images it accepts (drawn through a SyntheticDataset, which redraws the rejected ones)."""
-    labels = torch.arange(model.num_classes).repeat_interleave(per_class)
     if keep is None:
-        return model.sample(len(labels), labels=labels, seed=seed).cpu(), labels
+        return model.sample_per_class(per_class, seed=seed)
     accepted = SyntheticDataset(model, per_class, seed=seed, filter=keep).materialize(progress=False)
-    return torch.stack([image for image, _ in accepted]), labels
+    return torch.stack([image for image, _ in accepted]), torch.as_tensor(accepted.targets, dtype=torch.int64)
 
 
 def chain(*steps: BatchTransform | LabelledBatchTransform) -> LabelledBatchTransform:

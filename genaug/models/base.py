@@ -188,6 +188,18 @@ class GenerativeModel(nn.Module):
             self.train(was_training)
         return out.clamp_(0.0, 1.0)
 
+    def sample_per_class(
+        self, per_class: int, seed: SeedLike = None, classes: int | None = None, **options: Any
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """``per_class`` samples of each class (of the first ``classes`` ones; None: all), sorted by class, on the
+        CPU, with their labels (int64): the balanced set a sample grid or a quality metric looks at. ``seed`` and
+        ``options`` as for ``sample``."""
+        per_class = check_int("per_class", per_class, minimum=0)
+        if classes is not None:
+            check_int("classes", classes, minimum=1, maximum=self.num_classes)
+        labels = torch.arange(self.num_classes if classes is None else classes).repeat_interleave(per_class)
+        return self.sample(len(labels), labels=labels, seed=seed, **options).cpu(), labels
+
     def _sampling_options(self, options: dict[str, Any]) -> dict[str, Any]:
         """The family's sampling options, checked, with defaults (a TypeError names unknown ones)."""
         raise NotImplementedError

@@ -301,10 +301,10 @@ class Trainer:
         return means
 
     def _save_grid(self, model: GenerativeModel, step: int) -> torch.Tensor:
-        classes = min(model.num_classes, GRID_MAX_CLASSES)
         per_class = self.config.grid_per_class
-        labels = torch.arange(classes).repeat_interleave(per_class)
-        images = model.sample(len(labels), labels=labels, seed=self.config.seed).cpu()
+        images, _ = model.sample_per_class(
+            per_class, seed=self.config.seed, classes=min(model.num_classes, GRID_MAX_CLASSES)
+        )
         with atomic_path(self.out / SAMPLES_DIR / f"step_{step:06d}.png") as tmp:  # the name ends .tmp: say PNG
             save_image(images, tmp, format="png", nrow=per_class, padding=1)
         return make_grid(images, nrow=per_class, padding=1)

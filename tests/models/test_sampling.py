@@ -50,3 +50,21 @@ def test_the_output_limit_is_max_sample_bytes():
     check_output_size(largest, (3, 64, 64))
     with pytest.raises(ValueError, match=f"n={largest + 1}"):
         check_output_size(largest + 1, (3, 64, 64))
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_sample_per_class_is_sample_with_each_class_in_turn(tiny_models, family):
+    model = tiny_models[family]
+    images, labels = model.sample_per_class(3, seed=4)
+    assert labels.dtype == torch.int64 and labels.tolist() == [k for k in range(model.num_classes) for _ in range(3)]
+    assert images.device.type == "cpu"
+    torch.testing.assert_close(images, model.sample(len(labels), labels=labels, seed=4).cpu())
+    first, first_labels = model.sample_per_class(3, seed=4, classes=2)
+    assert first_labels.tolist() == [0, 0, 0, 1, 1, 1]
+    torch.testing.assert_close(first, images[:6])
+
+
+def test_sample_per_class_refuses_more_classes_than_the_model_has(tiny_models):
+    model = tiny_models["ae"]
+    with pytest.raises(ValueError, match="classes"):
+        model.sample_per_class(2, classes=model.num_classes + 1)

@@ -31,7 +31,6 @@ from torchvision.utils import save_image
 
 from benchmarks.report import RESULTS, write_report
 from genaug.bench.machine import describe_machine
-from genaug.bench.mixing import synthetic_pool
 from genaug.cli.recipes import recipes_dir
 from genaug.data import load, train_test_split
 from genaug.metrics import accuracy, svm_label_fidelity, train_classifier, train_pixel_svm
@@ -107,11 +106,8 @@ def main(argv: list[str]) -> None:
         metrics = (work / family / "metrics.csv").read_text().splitlines()
         header, *values = (line.split(",") for line in metrics)
         ips = [float(v[header.index("images_per_sec")]) for v in values]
-        samples, labels = synthetic_pool(model, FIDELITY_SAMPLES_PER_CLASS, seed=1)  # both judges score these
-        grid_labels = torch.arange(model.num_classes).repeat_interleave(10)
-        save_image(
-            model.sample(len(grid_labels), labels=grid_labels, seed=1), RESULTS / f"samples_{family}.png", nrow=10
-        )
+        samples, labels = model.sample_per_class(FIDELITY_SAMPLES_PER_CLASS, seed=1)  # both judges score these
+        save_image(model.sample_per_class(10, seed=1)[0], RESULTS / f"samples_{family}.png", nrow=10)
         model_config, trainer_config = default_recipe(family, overrides)
         trainer_step, bare_step = step_times(generator_half, model_config, trainer_config, overhead_steps, work)
         row = {

@@ -50,7 +50,7 @@ class BenchConfig:
     reference_size: float = 0.25
     # generators to compare: the ae, which helped most at small budgets (README); the cvae helped less, and the cgan
     # (bench.mode=replace only: it has no encoder) was below best classical on the validation split at N = 10 and 20
-    # (README); each family more costs about half an hour per data set
+    # (README); each family more costs about 36 min on MNIST-5k (its generators and arms)
     families: list[str] = field(default_factory=lambda: ["ae"])
     # balanced-budget arms; the synthetic ones run once per family
     arms: list[str] = field(default_factory=lambda: list(DEFAULT_ARMS))
@@ -70,7 +70,7 @@ class BenchConfig:
     # channels of its first stage; 16 keeps the protocol short, at the price of a little accuracy against 32, for
     # every arm alike (README)
     classifier_width: int = 16
-    # training steps of each downstream classifier. 400 (until 7 December) trained every arm short of its best: at
+    # training steps of each downstream classifier. 400 (until 6 December) trained every arm short of its best: at
     # N = 10, on validation, 1,200 steps gained best classical 1.3 pp on MNIST-5k and 3.0 on the patches, 2,400 a
     # further 0.3 and 0.9 (n.s.); 2,400 would double the default run's three hours (README)
     classifier_steps: int = 1200

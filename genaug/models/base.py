@@ -195,9 +195,10 @@ class GenerativeModel(nn.Module):
         CPU, with their labels (int64): the balanced set a sample grid or a quality metric looks at. ``seed`` and
         ``options`` as for ``sample``."""
         per_class = check_int("per_class", per_class, minimum=0)
-        if classes is not None:
-            check_int("classes", classes, minimum=1, maximum=self.num_classes)
-        labels = torch.arange(self.num_classes if classes is None else classes).repeat_interleave(per_class)
+        classes = (
+            self.num_classes if classes is None else check_int("classes", classes, minimum=1, maximum=self.num_classes)
+        )
+        labels = torch.arange(classes).repeat_interleave(per_class)
         return self.sample(len(labels), labels=labels, seed=seed, **options).cpu(), labels
 
     def _sampling_options(self, options: dict[str, Any]) -> dict[str, Any]:
